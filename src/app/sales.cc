@@ -1,0 +1,246 @@
+// Sales: cart, purchase and wallet use cases.
+#include "app/sales.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "domain/rules.h"
+#include "domain/ticket.h"
+
+namespace p720::app {
+namespace {
+
+constexpr long long kMaxDeposit = 10'000'000'000LL;  // per request; keeps sums far from overflow
+
+Error time_out() { return make_error(ErrorCode::kTimeOut, "지금은 선택/구매할 수 없습니다."); }
+Error held() { return make_error(ErrorCode::kTicketHeld, "다른 구매자가 선택한 번호입니다."); }
+Error max_selected() { return make_error(ErrorCode::kMaxSelected, "최대 구매 수량을 초과했습니다."); }
+
+std::vector<int> five_groups(int digits) {
+  std::vector<int> out;
+  for (const auto& t : expand_group(0, digits)) out.push_back(t.index());
+  return out;
+}
+
+}  // namespace
+
+Sales::Sales(store::Store& store, HoldRegistry& holds, SoldCache& sold, const RoundCalendar& calendar,
+             const Clock& clock, SalesConfig config)
+    : store_(store), holds_(holds), sold_(sold), calendar_(calendar), clock_(clock), config_(config) {}
+
+std::string Sales::now_text() const { return format_kst(clock_.now()); }
+
+Result<int> Sales::open_round(int requested) const {
+  const Instant now = clock_.now();
+  const int current = calendar_.current_round(now);
+  if (requested != current || !calendar_.on_sale(current, now)) return time_out();
+  return current;
+}
+
+Result<long long> Sales::balance(const Actor& actor) { return store_.balance(actor.user_id); }
+
+Result<long long> Sales::deposit(const Actor& actor, const std::string& target, long long amount) {
+  const std::string& user = target.empty() ? actor.user_id : target;
+  if (!actor.admin && (user != actor.user_id || !config_.demo))
+    return make_error(ErrorCode::kForbidden, "입금 권한이 없습니다.");
+  if (amount <= 0 || amount > kMaxDeposit)
+    return make_error(ErrorCode::kInvalidRequest, "amount는 1 이상 10,000,000,000 이하의 정수여야 합니다.");
+  return store_.deposit(user, amount, "by:" + actor.user_id, now_text());
+}
+
+Result<std::vector<store::LedgerEntry>> Sales::transactions(const Actor& actor) {
+  return store_.ledger(actor.user_id, 1000);
+}
+
+Result<size_t> Sales::drop_stale(const Actor& actor) {
+  const Instant now = clock_.now();
+  const int current = calendar_.current_round(now);
+  std::optional<int> keep;
+  if (calendar_.on_sale(current, now)) keep = current;
+  auto dropped = store_.clear_cart(actor.user_id, keep);
+  if (!dropped.ok()) return dropped.error();
+  for (const auto& item : *dropped) holds_.release(item.round, {item.ticket}, actor.user_id);
+  return dropped->size();
+}
+
+Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
+                                        const std::vector<int>& exclude) {
+  const std::unordered_set<int> avoid(exclude.begin(), exclude.end());
+  std::unordered_set<int> seen;
+  std::vector<int> out;
+  const Instant now = clock_.now();
+  // What `auto` must never pick: excluded, already in this request, or held by someone else.
+  auto unavailable = [&](int ticket) {
+    if (avoid.count(ticket) || seen.count(ticket)) return true;
+    auto h = holds_.lookup(round, {ticket}, now);
+    return h[0].has_value() && h[0]->user_id != actor.user_id;
+  };
+  for (const auto& spec : specs) {
+    std::vector<int> tickets;
+    if (spec.digits) {
+      for (const auto& t : expand_group(spec.group, *spec.digits)) tickets.push_back(t.index());
+      if (tickets.empty()) return make_error(ErrorCode::kInvalidRequest, "group은 0~5 사이여야 합니다.");
+    } else {
+      auto reject = [&](int candidate) {
+        if (spec.group != 0) return unavailable(candidate);
+        const auto all = five_groups(candidate);
+        return std::any_of(all.begin(), all.end(), unavailable);
+      };
+      auto picked = sold_.pick(round, spec.group, reject);
+      if (!picked.ok()) return picked.error();
+      if (!*picked) return make_error(ErrorCode::kPurchaseDuplicated, "남은 번호가 없습니다.");
+      tickets = spec.group == 0 ? five_groups(**picked) : std::vector<int>{**picked};
+    }
+    for (int t : tickets) {
+      if (!seen.insert(t).second) return make_error(ErrorCode::kInvalidRequest, "같은 번호가 요청에 두 번 있습니다.");
+      out.push_back(t);
+    }
+  }
+  return out;
+}
+
+Status Sales::check_available(const Actor& actor, int round, const std::vector<int>& tickets) {
+  auto sold = sold_.sold_among(round, tickets);
+  if (!sold.ok()) return sold.error();
+  if (!sold->empty()) return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(*sold));
+  auto holds = holds_.lookup(round, tickets, clock_.now());
+  for (const auto& h : holds)
+    if (h && h->user_id != actor.user_id) return held();
+  return Status::Ok();
+}
+
+Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, const TicketSpec& spec) {
+  auto r = open_round(round);
+  if (!r.ok()) return r.error();
+  if (auto s = drop_stale(actor); !s.ok()) return s.error();
+  auto cart = store_.cart(actor.user_id);
+  if (!cart.ok()) return cart.error();
+  std::vector<int> in_cart;
+  for (const auto& item : *cart) in_cart.push_back(item.ticket);
+
+  auto tickets = resolve(actor, round, {spec}, in_cart);  // auto never picks what is already selected
+  if (!tickets.ok()) return tickets.error();
+  for (int t : *tickets)
+    if (std::find(in_cart.begin(), in_cart.end(), t) != in_cart.end())
+      return make_error(ErrorCode::kSelectDuplicated, "이미 선택한 번호입니다.");
+  if (in_cart.size() + tickets->size() > static_cast<size_t>(config_.max_cart_items)) return max_selected();
+  if (auto s = check_available(actor, round, *tickets); !s.ok()) return s.error();
+
+  std::optional<Instant> until;
+  if (config_.hold_seconds > 0) {
+    const Instant now = clock_.now();
+    until = now + std::chrono::seconds(config_.hold_seconds);
+    if (!holds_.acquire(round, *tickets, actor.user_id, now, *until).empty()) return held();
+  }
+  auto added = store_.add_to_cart(actor.user_id, round, *tickets, config_.max_cart_items, now_text());
+  if (!added.ok()) {
+    if (until) holds_.release(round, *tickets, actor.user_id);
+    if (added.error().code == ErrorCode::kPurchaseDuplicated) sold_.mark_sold(round, added.error().tickets);
+    return added.error();
+  }
+  std::vector<CartEntry> out;
+  for (auto& item : *added) out.push_back(CartEntry{std::move(item), until});
+  return out;
+}
+
+Result<std::vector<CartEntry>> Sales::cart(const Actor& actor) {
+  if (auto s = drop_stale(actor); !s.ok()) return s.error();
+  auto items = store_.cart(actor.user_id);
+  if (!items.ok()) return items.error();
+  std::vector<CartEntry> out;
+  const Instant now = clock_.now();
+  for (auto& item : *items) {
+    auto h = holds_.lookup(item.round, {item.ticket}, now);
+    std::optional<Instant> until;
+    if (h[0] && h[0]->user_id == actor.user_id) until = h[0]->expires;
+    out.push_back(CartEntry{std::move(item), until});
+  }
+  return out;
+}
+
+Status Sales::remove(const Actor& actor, long long id) {
+  auto removed = store_.remove_cart_item(actor.user_id, id);
+  if (!removed.ok()) return removed.error();
+  holds_.release(removed->round, {removed->ticket}, actor.user_id);
+  return Status::Ok();
+}
+
+Status Sales::clear(const Actor& actor) {
+  auto removed = store_.clear_cart(actor.user_id, std::nullopt);
+  if (!removed.ok()) return removed.error();
+  for (const auto& item : *removed) holds_.release(item.round, {item.ticket}, actor.user_id);
+  return Status::Ok();
+}
+
+Result<store::PurchaseRecord> Sales::commit(const Actor& actor, int round, const std::vector<int>& tickets,
+                                            const std::string& idem_key, const std::string& idem_hash) {
+  if (auto s = check_available(actor, round, tickets); !s.ok()) return s.error();
+  store::PurchaseCommand cmd{actor.user_id, round,     tickets,  config_.price, config_.round_limit,
+                             now_text(),    idem_key,  idem_hash};
+  auto rec = store_.purchase(cmd);
+  if (!rec.ok()) {
+    if (rec.error().code == ErrorCode::kPurchaseDuplicated) sold_.mark_sold(round, rec.error().tickets);
+    return rec;
+  }
+  sold_.mark_sold(round, tickets);
+  holds_.release(round, tickets, actor.user_id);
+  return rec;
+}
+
+Result<store::PurchaseRecord> Sales::checkout(const Actor& actor, const std::string& idem_key,
+                                              const std::string& idem_hash) {
+  if (!idem_key.empty()) {
+    auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
+    if (!earlier.ok()) return earlier.error();
+    if (*earlier) return std::move(**earlier);
+  }
+  auto stale = drop_stale(actor);
+  if (!stale.ok()) return stale.error();
+  auto round = open_round(calendar_.current_round(clock_.now()));
+  if (!round.ok()) return round.error();
+  auto cart = store_.cart(actor.user_id);
+  if (!cart.ok()) return cart.error();
+  if (cart->empty()) {
+    if (*stale > 0) return time_out();
+    return make_error(ErrorCode::kSelectNoTicket, "선택된 번호가 없습니다.");
+  }
+  if (cart->size() > static_cast<size_t>(config_.max_tickets_per_request)) return max_selected();
+  std::vector<int> tickets;
+  for (const auto& item : *cart) tickets.push_back(item.ticket);
+  return commit(actor, *round, tickets, idem_key, idem_hash);
+}
+
+Result<store::PurchaseRecord> Sales::buy(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
+                                         const std::string& idem_key, const std::string& idem_hash) {
+  if (!idem_key.empty()) {
+    auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
+    if (!earlier.ok()) return earlier.error();
+    if (*earlier) return std::move(**earlier);
+  }
+  auto r = open_round(round);
+  if (!r.ok()) return r.error();
+  if (specs.empty()) return make_error(ErrorCode::kInvalidRequest, "tickets가 비어 있습니다.");
+  size_t count = 0;
+  for (const auto& s : specs) count += s.group == 0 ? kGroups : 1;
+  if (count > static_cast<size_t>(config_.max_tickets_per_request)) return max_selected();
+  std::vector<int> exclude;
+  if (std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; })) {
+    auto cart = store_.cart(actor.user_id);
+    if (!cart.ok()) return cart.error();
+    for (const auto& item : *cart)
+      if (item.round == round) exclude.push_back(item.ticket);
+  }
+  auto tickets = resolve(actor, round, specs, exclude);
+  if (!tickets.ok()) return tickets.error();
+  return commit(actor, round, *tickets, idem_key, idem_hash);
+}
+
+Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all) {
+  if (all) {
+    if (!actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 조회할 수 있습니다.");
+    return store_.tickets_of_round(round);
+  }
+  return store_.tickets_of(actor.user_id, round);
+}
+
+}  // namespace p720::app

@@ -1,0 +1,96 @@
+// Sales: the cart (selected numbers with holds), purchases (checkout and direct) and the wallet.
+// Applies the domain rules in order — sales window, request size, idempotency, auto picks,
+// holds, the sold cache — and leaves the final, atomic decision to the store. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/clock.h"
+#include "app/holds.h"
+#include "app/sold_cache.h"
+#include "domain/calendar.h"
+#include "domain/status.h"
+#include "store/store.h"
+
+namespace p720::app {
+
+struct Actor {
+  std::string user_id;
+  bool admin = false;
+};
+
+struct SalesConfig {
+  int hold_seconds = 600;  // 0 turns holds off
+  int max_cart_items = 20;
+  int max_tickets_per_request = 20;
+  int round_limit = 100;
+  long long price = 1000;
+  bool demo = false;
+};
+
+// One ticket of a request: explicit digits, or auto (digits empty). group 0 = all five groups.
+struct TicketSpec {
+  int group = 0;
+  std::optional<int> digits;
+};
+
+struct CartEntry {
+  store::CartItem item;
+  std::optional<Instant> hold_expires;
+};
+
+struct Purchase {
+  store::PurchaseRecord record;
+};
+
+class Sales {
+ public:
+  Sales(store::Store& store, HoldRegistry& holds, SoldCache& sold, const RoundCalendar& calendar, const Clock& clock,
+        SalesConfig config);
+
+  // Wallet.
+  Result<long long> balance(const Actor& actor);
+  // Credits `amount` to `target` (the actor when empty). ADMIN may credit anyone; a plain user
+  // only itself and only in demo mode (FORBIDDEN otherwise).
+  Result<long long> deposit(const Actor& actor, const std::string& target, long long amount);
+  Result<std::vector<store::LedgerEntry>> transactions(const Actor& actor);
+
+  // Cart.
+  Result<std::vector<CartEntry>> select(const Actor& actor, int round, const TicketSpec& spec);
+  Result<std::vector<CartEntry>> cart(const Actor& actor);
+  Status remove(const Actor& actor, long long id);
+  Status clear(const Actor& actor);
+
+  // Purchases. idem_key may be empty; idem_hash fingerprints the request.
+  Result<store::PurchaseRecord> checkout(const Actor& actor, const std::string& idem_key, const std::string& idem_hash);
+  Result<store::PurchaseRecord> buy(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
+                                    const std::string& idem_key, const std::string& idem_hash);
+  // The actor's tickets of a round, or everyone's when `all` (ADMIN only).
+  Result<std::vector<store::TicketRow>> tickets(const Actor& actor, int round, bool all);
+
+  const SalesConfig& config() const { return config_; }
+
+ private:
+  // The round on sale now, or TIME_OUT.
+  Result<int> open_round(int requested) const;
+  // Expands specs (group 0 → five tickets, auto → picked digits) into distinct ticket indexes.
+  Result<std::vector<int>> resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
+                                   const std::vector<int>& exclude);
+  Status check_available(const Actor& actor, int round, const std::vector<int>& tickets);
+  Result<store::PurchaseRecord> commit(const Actor& actor, int round, const std::vector<int>& tickets,
+                                       const std::string& idem_key, const std::string& idem_hash);
+  // Drops cart items of rounds not on sale now; returns how many were dropped.
+  Result<size_t> drop_stale(const Actor& actor);
+  std::string now_text() const;
+
+  store::Store& store_;
+  HoldRegistry& holds_;
+  SoldCache& sold_;
+  const RoundCalendar& calendar_;
+  const Clock& clock_;
+  SalesConfig config_;
+};
+
+}  // namespace p720::app

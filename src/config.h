@@ -1,0 +1,41 @@
+// Configuration of `pension720 serve`: defaults, then the YAML file, then environment variables,
+// then flags — each later source overrides the earlier. Validated in one place with a clear
+// message for every bad value.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/sales.h"
+#include "domain/calendar.h"
+#include "http/server.h"
+
+namespace p720 {
+
+struct Config {
+  http::ServerConfig server;
+  std::string db = "sqlite:data/pension720.db";
+  std::string redis;  // empty: no Redis
+  std::string token_secret;
+  bool token_secret_default = false;
+  std::optional<Instant> now;
+  app::SalesConfig sales;
+  CalendarConfig calendar = CalendarConfig::defaults();
+  double rate_per_second = 50;
+  double rate_burst = 200;
+};
+
+// Raw values from flags (empty optional = not given).
+struct Flags {
+  std::optional<int> port;
+  std::optional<std::string> db, redis, token_secret, now, config;
+  bool demo = false;
+};
+
+// Builds the configuration; throws std::invalid_argument with a message naming the bad key.
+Config load_config(const Flags& flags);
+
+inline constexpr const char* kDevSecret = "pension720-development-secret-do-not-use-in-production";
+
+}  // namespace p720

@@ -1,0 +1,11 @@
+// Purchase and cart limits shared by the application services and the HTTP edge.
+// Plain compile-time constants; the per-round limit is only the default of a setting.
+#pragma once
+
+namespace p720 {
+
+inline constexpr int kMaxTicketsPerRequest = 20;  // tickets in one purchase request
+inline constexpr int kMaxCartItems = 20;          // items in one user's cart
+inline constexpr int kDefaultRoundLimit = 100;    // tickets one user may buy per round
+
+}  // namespace p720

@@ -1,0 +1,339 @@
+// Route table and handlers of the REST API.
+#include "http/api.h"
+
+#include <openssl/evp.h>
+
+#include "domain/ticket.h"
+#include "http/errors.h"
+#include "http/json_codec.h"
+#include "http/web_assets.h"
+
+namespace p720::http {
+namespace {
+
+Response json(int status, const Json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+Response no_content() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+template <class T, class F>
+Response reply(const Result<T>& result, int status, F&& render) {
+  if (!result.ok()) return error_response(result.error());
+  return json(status, render(result.value()));
+}
+
+template <class T, class F>
+Json array_of(const std::vector<T>& items, F&& render) {
+  Json out = Json::array();
+  for (const auto& i : items) out.push_back(render(i));
+  return out;
+}
+
+// Fingerprint of a purchase request for Idempotency-Key: method, path and canonical JSON body.
+std::string request_hash(const Request& req, const Json& body) {
+  const std::string text = req.method + " " + req.path + "\n" + body.dump();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+Result<std::string> idempotency_key(const Request& req) {
+  auto key = req.header("idempotency-key");
+  if (!key) return std::string();
+  if (key->empty() || key->size() > 128)
+    return make_error(ErrorCode::kInvalidRequest, "Idempotency-Key는 1~128자여야 합니다.");
+  return std::string(*key);
+}
+
+Result<int> round_param(const Request& req, std::optional<int> fallback) {
+  auto r = req.query_param("round");
+  if (!r || r->empty()) {
+    if (fallback) return *fallback;
+    return make_error(ErrorCode::kInvalidRequest, "round 값이 필요합니다.");
+  }
+  if (r->size() > 6 || r->find_first_not_of("0123456789") != std::string::npos || std::stoi(*r) < 1)
+    return make_error(ErrorCode::kInvalidRequest, "round 값이 올바르지 않습니다.");
+  return std::stoi(*r);
+}
+
+Result<int> round_segment(const std::string& s) {
+  if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) < 1)
+    return make_error(ErrorCode::kInvalidRequest, "round 값이 올바르지 않습니다.");
+  return std::stoi(s);
+}
+
+Response static_asset(std::string_view name, std::string content_type) {
+  for (const auto& a : web_assets())
+    if (a.name == name) {
+      Response r;
+      r.body = std::string(a.body);
+      r.content_type = std::move(content_type);
+      return r;
+    }
+  return error_response(ErrorCode::kNotFound, "없는 파일입니다.");
+}
+
+}  // namespace
+
+std::unique_ptr<Router> make_api(ApiDeps d) {
+  auto router = std::make_unique<Router>(d.auth);
+  Router& r = *router;
+  auto& sales = d.sales;
+  auto& draws = d.draws;
+
+  // --- Rounds ---------------------------------------------------------------------------------
+  r.add({"GET", "/api/v1/pension/round", Access::kPublic, [d](Context&) {
+           return json(200, d.calendar.current_round(d.clock.now()));
+         }});
+  r.add({"GET", "/api/v1/pension/rounds/current", Access::kPublic, [d](Context&) {
+           const auto now = d.clock.now();
+           const int round = d.calendar.current_round(now);
+           return json(200, {{"round", round},
+                             {"drawAt", format_kst(d.calendar.draw_at(round))},
+                             {"salesOpen", d.calendar.on_sale(round, now)},
+                             {"salesOpenAt", format_kst(d.calendar.sales_open_at(round))},
+                             {"salesCloseAt", format_kst(d.calendar.sales_close_at(round))},
+                             {"now", format_kst(now)}});
+         }});
+
+  // --- Wallet ---------------------------------------------------------------------------------
+  r.add({"GET", "/api/v1/wallet", Access::kUser, [&sales](Context& c) {
+           auto actor = c.actor();
+           return reply(sales.balance(actor), 200,
+                        [&](long long b) { return Json{{"userId", actor.user_id}, {"balance", b}}; });
+         }});
+  r.add({"GET", "/api/v1/wallet/transactions", Access::kUser, [&sales](Context& c) {
+           return reply(sales.transactions(c.actor()), 200, [](const auto& v) { return array_of(v, ledger_json); });
+         }});
+  r.add({"POST", "/api/v1/wallet/deposit", Access::kUser, [&sales](Context& c) {
+           auto body = parse_object(c.req.body);
+           if (!body.ok()) return error_response(body.error());
+           auto amount = int_field(*body, "amount", 1, 10'000'000'000LL, true);
+           if (!amount.ok()) return error_response(amount.error());
+           auto target = string_field(*body, "userId", 64);
+           if (!target.ok()) {
+             // The predecessor's ids are numbers; accept an integer userId too.
+             auto n = int_field(*body, "userId", 0, INT64_MAX, false);
+             if (!n.ok()) return error_response(target.error());
+             target = std::optional<std::string>(std::to_string(**n));
+           }
+           const std::string user = target->value_or(c.actor().user_id);
+           if (user.empty()) return error_response(ErrorCode::kInvalidRequest, "userId가 비어 있습니다.");
+           return reply(sales.deposit(c.actor(), user, **amount), 200,
+                        [&](long long b) { return Json{{"userId", user}, {"balance", b}}; });
+         }, true});
+
+  // --- Cart -----------------------------------------------------------------------------------
+  r.add({"POST", "/api/v1/pension/selected", Access::kUser, [&sales](Context& c) {
+           auto body = parse_object(c.req.body);
+           if (!body.ok()) return error_response(body.error());
+           auto round = int_field(*body, "round", 1, 100000, true);
+           if (!round.ok()) return error_response(round.error());
+           auto spec = ticket_spec(*body);
+           if (!spec.ok()) return error_response(spec.error());
+           return reply(sales.select(c.actor(), static_cast<int>(**round), *spec), 201,
+                        [](const auto& v) { return array_of(v, cart_entry_json); });
+         }, true});
+  r.add({"GET", "/api/v1/pension/selected", Access::kUser, [&sales](Context& c) {
+           return reply(sales.cart(c.actor()), 200, [](const auto& v) { return array_of(v, cart_entry_json); });
+         }});
+  r.add({"DELETE", "/api/v1/pension/selected/{id}", Access::kUser, [&sales](Context& c) {
+           const auto& s = c.params[0];
+           if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+             return error_response(ErrorCode::kNotFound, "선택한 번호를 찾을 수 없습니다.");
+           auto st = sales.remove(c.actor(), std::stoll(s));
+           return st.ok() ? no_content() : error_response(st.error());
+         }, true});
+  r.add({"DELETE", "/api/v1/pension/selected", Access::kUser, [&sales](Context& c) {
+           auto st = sales.clear(c.actor());
+           return st.ok() ? no_content() : error_response(st.error());
+         }, true});
+
+  // --- Purchases ------------------------------------------------------------------------------
+  r.add({"POST", "/api/v1/pension/purchased", Access::kUser, [&sales](Context& c) {
+           auto body = parse_object(c.req.body, true);
+           if (!body.ok()) return error_response(body.error());
+           auto key = idempotency_key(c.req);
+           if (!key.ok()) return error_response(key.error());
+           return reply(sales.checkout(c.actor(), *key, request_hash(c.req, *body)), 201, purchase_json);
+         }, true});
+  r.add({"POST", "/api/v1/pension/purchases", Access::kUser, [&sales](Context& c) {
+           auto body = parse_object(c.req.body);
+           if (!body.ok()) return error_response(body.error());
+           auto key = idempotency_key(c.req);
+           if (!key.ok()) return error_response(key.error());
+           auto round = int_field(*body, "round", 1, 100000, true);
+           if (!round.ok()) return error_response(round.error());
+           auto list = body->find("tickets");
+           if (list == body->end() || !list->is_array() || list->empty())
+             return error_response(ErrorCode::kInvalidRequest, "tickets는 비어 있지 않은 배열이어야 합니다.");
+           if (list->size() > 100) return error_response(ErrorCode::kMaxSelected, "");
+           std::vector<app::TicketSpec> specs;
+           for (const auto& t : *list) {
+             auto spec = ticket_spec(t);
+             if (!spec.ok()) return error_response(spec.error());
+             specs.push_back(*spec);
+           }
+           return reply(sales.buy(c.actor(), static_cast<int>(**round), specs, *key, request_hash(c.req, *body)), 201,
+                        purchase_json);
+         }, true});
+  r.add({"GET", "/api/v1/pension/purchased", Access::kUser, [d, &sales](Context& c) {
+           auto round = round_param(c.req, d.calendar.current_round(d.clock.now()));
+           if (!round.ok()) return error_response(round.error());
+           const auto all = c.req.query_param("all");
+           return reply(sales.tickets(c.actor(), *round, all && *all == "true"), 200,
+                        [](const auto& v) { return array_of(v, purchased_json); });
+         }});
+
+  // --- Draws and results ----------------------------------------------------------------------
+  auto record = [&draws](Context& c, int round, std::optional<DrawNumbers> nums) {
+    auto rec = draws.record(c.actor(), round, nums);
+    if (!rec.ok()) return error_response(rec.error());
+    auto summary = draws.summary(round);
+    if (!summary.ok()) return error_response(summary.error());
+    return json(rec->created ? 201 : 200, draw_json(*summary));
+  };
+  r.add({"POST", "/api/v1/pension/draws", Access::kAdmin, [record](Context& c) {
+           auto body = parse_object(c.req.body);
+           if (!body.ok()) return error_response(body.error());
+           auto round = int_field(*body, "round", 1, 100000, true);
+           if (!round.ok()) return error_response(round.error());
+           auto random = bool_field(*body, "random");
+           if (!random.ok()) return error_response(random.error());
+           if (random->value_or(false)) return record(c, static_cast<int>(**round), std::nullopt);
+           auto group = int_field(*body, "group", 1, kGroups, true);
+           if (!group.ok()) return error_response(group.error());
+           auto number = string_field(*body, "number", 16);
+           auto bonus = string_field(*body, "bonus", 16);
+           if (!number.ok() || !bonus.ok() || !*number || !*bonus || !parse_number(**number) || !parse_number(**bonus))
+             return error_response(ErrorCode::kInvalidRequest, "number와 bonus는 숫자 6자리 문자열이어야 합니다.");
+           return record(c, static_cast<int>(**round),
+                         DrawNumbers{static_cast<int>(**group), *parse_number(**number), *parse_number(**bonus)});
+         }});
+  r.add({"POST", "/api/v1/pension/matching", Access::kAdmin, [record](Context& c) {
+           auto body = parse_object(c.req.body);
+           if (!body.ok()) return error_response(body.error());
+           auto win = body->find("pensionWinNum");
+           auto bonus = body->find("pensionBonusNum");
+           if (win == body->end() || bonus == body->end() || !win->is_object() || !bonus->is_object())
+             return error_response(ErrorCode::kInvalidRequest, "pensionWinNum과 pensionBonusNum이 필요합니다.");
+           auto round = int_field(*win, "drawRound", 1, 100000, true);
+           if (!round.ok()) return error_response(round.error());
+           auto bround = int_field(*bonus, "drawRound", 1, 100000, false);
+           if (!bround.ok()) return error_response(bround.error());
+           if (*bround && **bround != **round)
+             return error_response(ErrorCode::kInvalidRequest, "두 drawRound가 다릅니다.");
+           auto group = int_field(*win, "groupNum", 1, kGroups, true);
+           if (!group.ok()) return error_response(group.error());
+           auto wd = digits_of(*win, "Num");
+           if (!wd.ok()) return error_response(wd.error());
+           auto bd = digits_of(*bonus, "Num");
+           if (!bd.ok()) return error_response(bd.error());
+           if (!*wd || !*bd) return error_response(ErrorCode::kInvalidRequest, "firstNum~sixthNum이 필요합니다.");
+           return record(c, static_cast<int>(**round), DrawNumbers{static_cast<int>(**group), **wd, **bd});
+         }});
+  r.add({"GET", "/api/v1/pension/draws/{round}", Access::kPublic, [&draws](Context& c) {
+           auto round = round_segment(c.params[0]);
+           if (!round.ok()) return error_response(round.error());
+           return reply(draws.summary(*round), 200, draw_json);
+         }});
+  r.add({"GET", "/api/v1/pension", Access::kUser, [&draws](Context& c) {
+           std::optional<int> result;
+           if (auto q = c.req.query_param("result"); q && !q->empty()) {
+             if (*q != "-1" && (q->size() > 2 || q->find_first_not_of("0123456789") != std::string::npos))
+               return error_response(ErrorCode::kInvalidRequest, "result 값이 올바르지 않습니다.");
+             result = std::stoi(*q);
+           }
+           return reply(draws.tickets(c.actor(), result), 200, [](const auto& v) { return array_of(v, history_json); });
+         }});
+  r.add({"GET", "/api/v1/pension/winnings", Access::kUser, [&draws](Context& c) {
+           return reply(draws.winnings(c.actor()), 200, [](const auto& v) { return array_of(v, winning_json); });
+         }});
+  for (bool is_bonus : {false, true}) {
+    const std::string base = is_bonus ? "/api/v1/pension-bonus" : "/api/v1/pension-win";
+    auto render = is_bonus ? bonus_json : win_json;
+    r.add({"GET", base + "/round", Access::kPublic, [&draws, render](Context& c) {
+             auto round = round_param(c.req, std::nullopt);
+             if (!round.ok()) return error_response(round.error());
+             return reply(draws.summary(*round), 200, [&](const app::DrawSummary& s) { return render(s.draw); });
+           }});
+    r.add({"GET", base + "/all", Access::kPublic, [&draws, render](Context&) {
+             return reply(draws.all(), 200, [&](const auto& v) { return array_of(v, render); });
+           }});
+  }
+  const char* positions[] = {"groupNum", "firstNum", "secondNum", "thirdNum", "fourthNum", "fifthNum", "sixthNum"};
+  for (int pos = 0; pos < 7; ++pos) {
+    for (bool is_bonus : {false, true}) {
+      if (is_bonus && pos == 0) continue;
+      const std::string path =
+          std::string("/api/v1/statistics/") + (is_bonus ? "bonus/" : "pension/") + positions[pos];
+      r.add({"GET", path, Access::kPublic, [&draws, is_bonus, pos](Context&) {
+               return reply(draws.statistics(is_bonus, pos), 200, [](const auto& v) {
+                 Json out = Json::array();
+                 for (const auto& [number, count] : v) out.push_back({{"number", number}, {"count", count}});
+                 return out;
+               });
+             }});
+    }
+  }
+
+  // --- Demo -----------------------------------------------------------------------------------
+  if (d.demo) {
+    r.add({"POST", "/api/v1/demo/token", Access::kPublic, [d](Context& c) {
+             auto body = parse_object(c.req.body);
+             if (!body.ok()) return error_response(body.error());
+             auto user = string_field(*body, "userId", 64);
+             if (!user.ok() || !*user || (*user)->empty())
+               return error_response(ErrorCode::kInvalidRequest, "userId(문자열)가 필요합니다.");
+             auto name = string_field(*body, "name", 64);
+             Claims claims{**user, name.ok() && *name ? **name : "", "", false};
+             return json(201, {{"token", d.auth.issue(claims, std::chrono::hours(24))}});
+           }, true});
+  }
+
+  // --- Operations -----------------------------------------------------------------------------
+  r.add({"GET", "/actuator/health", Access::kPublic, [d](Context&) {
+           const bool store_up = d.store.ping().ok();
+           Json components = {{"store", {{"status", store_up ? "UP" : "DOWN"}}}};
+           bool all_up = store_up;
+           if (d.health_extras)
+             for (const auto& [name, up] : d.health_extras()) {
+               components[name] = {{"status", up ? "UP" : "DOWN"}};
+             }
+           // Redis is optional: its outage degrades holds but the service still sells.
+           return json(all_up ? 200 : 503, {{"status", all_up ? "UP" : "DOWN"}, {"components", components}});
+         }});
+  r.add({"GET", "/metrics", Access::kPublic, [d](Context&) {
+           Response resp;
+           resp.body = d.metrics_text ? d.metrics_text() : "";
+           resp.content_type = "text/plain; version=0.0.4";
+           return resp;
+         }});
+  r.add({"GET", "/openapi.json", Access::kPublic,
+         [](Context&) { return static_asset("openapi.json", "application/json; charset=utf-8"); }});
+  r.add({"GET", "/", Access::kPublic,
+         [](Context&) { return static_asset("index.html", "text/html; charset=utf-8"); }});
+  r.add({"GET", "/app.js", Access::kPublic,
+         [](Context&) { return static_asset("app.js", "text/javascript; charset=utf-8"); }});
+  r.add({"GET", "/style.css", Access::kPublic,
+         [](Context&) { return static_asset("style.css", "text/css; charset=utf-8"); }});
+  return router;
+}
+
+}  // namespace p720::http

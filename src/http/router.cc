@@ -1,0 +1,57 @@
+// Router: pattern matching and access control.
+#include "http/router.h"
+
+#include "http/errors.h"
+
+namespace p720::http {
+namespace {
+
+// Matches "/a/{x}/b" against "/a/7/b", collecting "7".
+bool match(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
+  params.clear();
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    auto pseg = pattern.substr(0, pattern.find('/'));
+    auto seg = path.substr(0, path.find('/'));
+    if (!pseg.empty() && pseg.front() == '{') {
+      if (seg.empty()) return false;
+      params.emplace_back(seg);
+    } else if (pseg != seg) {
+      return false;
+    }
+    pattern.remove_prefix(pseg.size());
+    path.remove_prefix(seg.size());
+  }
+  return true;
+}
+
+}  // namespace
+
+Response Router::dispatch(const Request& req, std::string* route_out) const {
+  std::vector<std::string> params;
+  bool path_known = false;
+  for (const auto& route : routes_) {
+    if (!match(route.pattern, req.path, params)) continue;
+    path_known = true;
+    if (route.method != req.method) continue;
+    if (route_out) *route_out = route.pattern;
+    Context ctx{req, std::move(params), std::nullopt};
+    if (route.access != Access::kPublic) {
+      auto claims = auth_.verify_header(req.header("authorization"));
+      if (!claims.ok()) return error_response(claims.error());
+      if (route.access == Access::kAdmin && !claims->admin)
+        return error_response(ErrorCode::kForbidden, "관리자 권한이 필요합니다.");
+      if (route.rate_limited && limiter_ && !limiter_(claims->user_id))
+        return error_response(ErrorCode::kTooManyRequests, "");
+      ctx.claims = std::move(*claims);
+    }
+    return route.handler(ctx);
+  }
+  if (route_out) *route_out = "";
+  if (path_known) return error_response(ErrorCode::kNotFound, "지원하지 않는 메서드입니다: " + req.method);
+  return error_response(ErrorCode::kNotFound, "없는 경로입니다: " + req.path);
+}
+
+}  // namespace p720::http

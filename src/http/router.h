@@ -1,0 +1,55 @@
+// Routing: method + path pattern ("/api/v1/pension/selected/{id}") → handler, with the access
+// check (public / user / admin) done here, before any handler runs. Handlers never see sockets.
+// Thread-safe after construction (add() only during setup).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/sales.h"
+#include "http/auth.h"
+#include "http/message.h"
+
+namespace p720::http {
+
+enum class Access { kPublic, kUser, kAdmin };
+
+struct Context {
+  const Request& req;
+  std::vector<std::string> params;  // the {…} segments of the pattern, in order
+  std::optional<Claims> claims;     // set for kUser / kAdmin routes
+  app::Actor actor() const { return claims ? app::Actor{claims->user_id, claims->admin} : app::Actor{}; }
+};
+
+using Handler = std::function<Response(Context&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Access access;
+  Handler handler;
+  bool rate_limited = false;  // counted against the caller's rate limit
+};
+
+class Router {
+ public:
+  using Limiter = std::function<bool(const std::string& user)>;  // false → 429
+
+  explicit Router(const TokenAuthority& auth) : auth_(auth) {}
+  void add(Route route) { routes_.push_back(std::move(route)); }
+  void set_limiter(Limiter limiter) { limiter_ = std::move(limiter); }
+
+  // Finds the route, checks access and runs the handler. `route_out` receives the pattern
+  // matched ("" for none), for metrics.
+  Response dispatch(const Request& req, std::string* route_out = nullptr) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  const TokenAuthority& auth_;
+  std::vector<Route> routes_;
+  Limiter limiter_;
+};
+
+}  // namespace p720::http

@@ -1,0 +1,284 @@
+// Beast listener and sessions. Shape follows Beast's advanced server example.
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "http/errors.h"
+
+namespace p720::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string new_request_id() {
+  static std::atomic<unsigned long long> counter{0};
+  static const unsigned long long prefix = std::random_device{}();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%llx", prefix & 0xffffffffULL, ++counter);
+  return buf;
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig config;
+  const Router& router;
+  Metrics& metrics;
+  net::io_context ioc;
+  net::thread_pool workers;
+  tcp::acceptor acceptor{ioc};
+  net::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::atomic<size_t> connections{0};
+  std::atomic<long> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::vector<std::thread> threads;
+
+  Impl(ServerConfig c, const Router& r, Metrics& m)
+      : config(std::move(c)), router(r), metrics(m), workers(static_cast<size_t>(std::max(1, config.workers))) {}
+
+  void do_accept();
+  void begin_drain();
+  void wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline);
+  Response handle(const Request& req) const;
+};
+
+namespace {
+
+// One connection. Every callback runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    ++server_.connections;
+  }
+  ~Session() { --server_.connections; }
+
+  void run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.config.header_limit));
+    parser_->body_limit(server_.config.body_limit);
+    // The first byte may take the idle timeout; the whole request must then arrive promptly.
+    stream_.expires_after(first_request_ ? server_.config.read_timeout : server_.config.idle_timeout);
+    first_request_ = false;
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof)
+      return do_close();
+    if (ec) {
+      ErrorCode code = ErrorCode::kInvalidRequest;
+      int status = 0;
+      if (ec == bhttp::error::body_limit) code = ErrorCode::kPayloadTooLarge;
+      if (ec == bhttp::error::header_limit) status = 431;
+      Response res = status ? Response{431, R"({"errorCode":"INVALID_REQUEST","errorMessage":"요청 헤더가 너무 큽니다."})"}
+                            : error_response(code, code == ErrorCode::kPayloadTooLarge ? "" : "잘못된 HTTP 요청입니다.");
+      res.headers.emplace_back("X-Request-Id", new_request_id());
+      return send(std::move(res), 11, false);
+    }
+    auto breq = parser_->release();
+    Request req;
+    req.method = std::string(breq.method_string());
+    std::string_view target(breq.target().data(), breq.target().size());
+    auto q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    for (const auto& f : breq) {
+      std::string name(f.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.body = std::move(breq.body());
+    const bool keep_alive = breq.keep_alive();
+    const unsigned version = breq.version();
+    ++server_.in_flight;
+    // Handlers may block on the store; they run on the worker pool, and the answer is written
+    // back on this connection's strand.
+    net::post(server_.workers, [self = shared_from_this(), req = std::move(req), keep_alive, version]() {
+      Response res = self->server_.handle(req);
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version]() mutable {
+        self->send(std::move(res), version, keep_alive && !self->server_.draining, true);
+      });
+    });
+  }
+
+  void send(Response res, unsigned version, bool keep_alive, bool counted = false) {
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
+    msg->set(bhttp::field::server, "pension720");
+    if (!res.content_type.empty()) msg->set(bhttp::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers) msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive);
+    msg->prepare_payload();
+    stream_.expires_after(server_.config.read_timeout);
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
+      if (counted) --self->server_.in_flight;
+      if (ec || !msg->keep_alive()) return self->do_close();
+      self->do_read();
+    });
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl& server_;
+  bool first_request_ = true;
+};
+
+}  // namespace
+
+void Server::Impl::do_accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      spdlog::warn("accept failed: {}", ec.message());
+    } else if (connections >= config.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the cap: refuse this one, keep serving the rest
+    } else {
+      std::make_shared<Session>(std::move(socket), *this)->run();
+    }
+    if (acceptor.is_open()) do_accept();
+  });
+}
+
+Response Server::Impl::handle(const Request& in) const {
+  const auto started = Clock::now();
+  Request req = in;
+  auto rid = req.header("x-request-id");
+  req.request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
+
+  std::string route;
+  Response res;
+  const auto origin = req.header("origin");
+  if (req.method == "OPTIONS") {
+    res.status = 204;
+    res.content_type.clear();
+    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
+    res.headers.emplace_back("Access-Control-Max-Age", "600");
+    route = "preflight";
+  } else {
+    try {
+      res = router.dispatch(req, &route);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", nlohmann::json({{"msg", "handler failed"}, {"requestId", req.request_id}, {"error", e.what()}}).dump());
+      res = error_response(ErrorCode::kInternal, "");
+    }
+  }
+  if (origin) {
+    bool allowed = false;
+    for (const auto& o : config.cors_origins)
+      if (o == "*" || o == *origin) allowed = true;
+    if (allowed) {
+      const bool any = config.cors_origins.size() == 1 && config.cors_origins[0] == "*";
+      res.headers.emplace_back("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
+      res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id");
+      if (!any) res.headers.emplace_back("Vary", "Origin");
+    }
+  }
+  res.headers.emplace_back("X-Request-Id", req.request_id);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  metrics.observe(route, req.method, res.status, seconds);
+  if (config.access_log || res.status >= 500) {
+    auto line = nlohmann::json({{"msg", "request"},
+                                {"requestId", req.request_id},
+                                {"method", req.method},
+                                {"path", req.path},
+                                {"status", res.status},
+                                {"ms", seconds * 1000}});
+    if (res.status >= 500) spdlog::error("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    else spdlog::info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return res;
+}
+
+void Server::Impl::begin_drain() {
+  if (draining.exchange(true)) return;
+  spdlog::info(R"({{"msg":"draining","inFlight":{}}})", in_flight.load());
+  beast::error_code ec;
+  acceptor.close(ec);
+  auto timer = std::make_shared<net::steady_timer>(ioc);
+  wait_drained(timer, Clock::now() + config.drain_timeout);
+}
+
+void Server::Impl::wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline) {
+  if (in_flight == 0 || Clock::now() >= deadline) {
+    ioc.stop();
+    return;
+  }
+  timer->expires_after(std::chrono::milliseconds(20));
+  timer->async_wait([this, timer, deadline](beast::error_code) { wait_drained(timer, deadline); });
+}
+
+Server::Server(ServerConfig config, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(config), router, metrics)) {}
+
+Server::~Server() {
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->workers.join();
+}
+
+void Server::start() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  tcp::endpoint ep(net::ip::make_address(i.config.address, ec), i.config.port);
+  if (ec) throw std::runtime_error("bad listen address: " + i.config.address);
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + i.config.address + ":" + std::to_string(i.config.port) + ": " + ec.message());
+  i.signals.async_wait([&i](beast::error_code ec, int) {
+    if (!ec) i.begin_drain();
+  });
+  i.do_accept();
+}
+
+unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  auto& i = *impl_;
+  for (int n = 1; n < i.config.io_threads; ++n) i.threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : i.threads) t.join();
+  i.threads.clear();
+  i.workers.join();  // handlers already posted finish before we return
+}
+
+void Server::stop() {
+  net::post(impl_->ioc, [this] { impl_->begin_drain(); });
+}
+
+Response Server::handle(const Request& req) const { return impl_->handle(req); }
+
+}  // namespace p720::http

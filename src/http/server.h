@@ -1,0 +1,54 @@
+// The HTTP server: a Beast listener and one session per connection (read → handle → write),
+// with size limits and timeouts set before every read. Handlers run on a worker pool, because a
+// purchase waits for its group commit; the I/O threads never block. SIGTERM/SIGINT stop
+// accepting, let in-flight requests finish, and return from run().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/metrics.h"
+#include "http/router.h"
+
+namespace p720::http {
+
+struct ServerConfig {
+  std::string address = "0.0.0.0";
+  unsigned short port = 8080;
+  int io_threads = 2;
+  int workers = 64;  // handler threads; bounds requests waiting on the store at once
+  size_t body_limit = 64 * 1024;
+  size_t header_limit = 16 * 1024;
+  std::chrono::seconds read_timeout{15};   // a whole request must arrive within this
+  std::chrono::seconds idle_timeout{60};   // keep-alive connection with no request
+  size_t max_connections = 10000;
+  std::vector<std::string> cors_origins = {"*"};
+  bool access_log = true;
+  std::chrono::seconds drain_timeout{20};
+};
+
+class Server {
+ public:
+  Server(ServerConfig config, const Router& router, Metrics& metrics);
+  ~Server();
+  // Binds; throws std::runtime_error when the port cannot be bound.
+  void start();
+  // The bound port (useful with port 0).
+  unsigned short port() const;
+  // Blocks until a stop signal (or stop()) and the drain that follows.
+  void run();
+  void stop();
+
+  // Turns one request into a response: CORS, request id, routing. Public for tests.
+  Response handle(const Request& req) const;
+
+  struct Impl;  // public so the per-connection sessions in server.cc can reach it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace p720::http

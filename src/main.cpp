@@ -1,0 +1,122 @@
+// pension720: `serve` wires the layers from configuration and runs the HTTP server; `token`
+// prints a signed JWT. Nothing here but wiring.
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "app/draws.h"
+#include "app/holds.h"
+#include "app/sales.h"
+#include "app/sold_cache.h"
+#include "config.h"
+#include "http/api.h"
+#include "http/auth.h"
+#include "http/rate_limiter.h"
+#include "http/server.h"
+#include "store/factory.h"
+
+namespace {
+
+void raise_fd_limit() {
+  // The connection cap (10,000 by default) needs as many descriptors.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+int serve(const p720::Flags& flags) {
+  using namespace p720;
+  const Config cfg = load_config(flags);
+  spdlog::set_pattern("%v");
+  if (cfg.token_secret_default)
+    spdlog::warn(R"({{"level":"warn","msg":"WARNING: using the built-in development token secret. Anyone can mint tokens. Set --token-secret or PENSION_TOKEN_SECRET in production."}})");
+  raise_fd_limit();
+
+  auto store = store::open_store(cfg.db);
+  RoundCalendar calendar(cfg.calendar);
+  app::RunningClock clock = cfg.now ? app::RunningClock(*cfg.now) : app::RunningClock();
+  app::MemoryHolds holds;
+  app::MemorySoldCache sold(*store);
+  app::Sales sales(*store, holds, sold, calendar, clock, cfg.sales);
+  app::Draws draws(*store, calendar, clock);
+  if (auto s = draws.settle_pending(); !s.ok()) spdlog::error(R"({{"msg":"settling pending draws failed"}})");
+
+  http::TokenAuthority auth(cfg.token_secret);
+  http::Metrics metrics;
+  metrics.add_source([&] {
+    const auto now = clock.now();
+    const int round = calendar.current_round(now);
+    return "# TYPE pension_active_holds gauge\npension_active_holds " + std::to_string(holds.active(now)) +
+           "\n# TYPE pension_tickets_sold gauge\npension_tickets_sold{round=\"" + std::to_string(round) + "\"} " +
+           std::to_string(sold.sold_count(round)) + "\n";
+  });
+  http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, nullptr,
+                     [&metrics] { return metrics.text(); }};
+  auto router = http::make_api(deps);
+  http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);
+  router->set_limiter([&limiter](const std::string& user) { return limiter.allow(user); });
+
+  http::Server server(cfg.server, *router, metrics);
+  server.start();
+  spdlog::info(R"({{"level":"info","msg":"listening","port":{},"db":"{}","demo":{},"now":"{}"}})", server.port(),
+               cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,
+               format_kst(clock.now()));
+  server.run();
+  spdlog::info(R"({"level":"info","msg":"stopped"})");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pension720 — Pension Lottery 720+ online sales server"};
+  app.require_subcommand(1);
+
+  p720::Flags flags;
+  auto* serve_cmd = app.add_subcommand("serve", "Start the HTTP server");
+  serve_cmd->add_option("--port", flags.port, "Port to listen on (PENSION_PORT, default 8080)");
+  serve_cmd->add_option("--db", flags.db, "sqlite:PATH or mysql://user:pass@host:port/db (PENSION_DB)");
+  serve_cmd->add_option("--redis", flags.redis, "redis://host:port (PENSION_REDIS), optional");
+  serve_cmd->add_option("--token-secret", flags.token_secret, "HS256 secret (PENSION_TOKEN_SECRET)");
+  serve_cmd->add_option("--now", flags.now, "Start the service clock at this ISO-8601 instant (PENSION_NOW)");
+  serve_cmd->add_flag("--demo", flags.demo, "Demo mode: users may deposit to themselves (PENSION_DEMO=1)");
+  serve_cmd->add_option("--config", flags.config, "YAML configuration file (PENSION_CONFIG)");
+
+  std::string user, name, email, role;
+  long long ttl = 86400;
+  std::optional<std::string> secret;
+  std::optional<std::string> config_path;
+  auto* token_cmd = app.add_subcommand("token", "Print a signed JWT");
+  token_cmd->add_option("--user", user, "User id (claim id)")->required();
+  token_cmd->add_option("--name", name, "Claim name");
+  token_cmd->add_option("--email", email, "Claim email");
+  token_cmd->add_option("--role", role, "ADMIN for an administrator")->check(CLI::IsMember({"ADMIN", "USER"}));
+  token_cmd->add_option("--ttl", ttl, "Seconds until exp (0: no exp)")->check(CLI::Range(0LL, 10LL * 365 * 86400));
+  token_cmd->add_option("--token-secret", secret, "HS256 secret (PENSION_TOKEN_SECRET)");
+  token_cmd->add_option("--config", config_path, "YAML configuration file (PENSION_CONFIG)");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*serve_cmd) return serve(flags);
+    p720::Flags tflags;
+    tflags.token_secret = secret;
+    tflags.config = config_path;
+    const auto cfg = p720::load_config(tflags);
+    if (cfg.token_secret_default) std::cerr << "WARNING: signing with the built-in development secret.\n";
+    if (user.empty() || user.size() > 64) throw std::invalid_argument("--user must be 1..64 characters");
+    p720::http::TokenAuthority auth(cfg.token_secret);
+    std::cout << auth.issue({user, name, email, role == "ADMIN"}, std::chrono::seconds(ttl)) << "\n";
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pension720: " << e.what() << "\n";
+    return 1;
+  }
+}

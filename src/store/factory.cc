@@ -1,0 +1,23 @@
+// Store factory: URL → connection factory → SqlStore.
+#include "store/factory.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "store/sql_store.h"
+#include "store/sqlite_connection.h"
+
+namespace p720::store {
+
+std::unique_ptr<Store> open_store(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::string path = url.substr(7);
+    if (path.empty()) throw std::invalid_argument("sqlite: needs a file path");
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    return std::make_unique<SqlStore>([path] { return std::make_unique<SqliteConnection>(path); });
+  }
+  throw std::invalid_argument("unsupported store URL (MariaDB support is not built yet): " + url);
+}
+
+}  // namespace p720::store

@@ -1,0 +1,45 @@
+// A minimal SQL connection interface shared by the SQLite and MariaDB adapters, so the store's
+// transaction logic (sql_store.cc) is written once. Not thread-safe: one connection per thread.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace p720::store {
+
+using SqlValue = std::variant<std::monostate, long long, std::string>;
+
+struct SqlRow {
+  std::vector<SqlValue> cols;
+  long long i(size_t n) const { return cols.at(n).index() == 1 ? std::get<1>(cols[n]) : 0; }
+  std::string s(size_t n) const { return cols.at(n).index() == 2 ? std::get<2>(cols[n]) : std::string(); }
+  bool null(size_t n) const { return cols.at(n).index() == 0; }
+};
+
+// Thrown by connections; the store converts it to a Status at its boundary.
+struct SqlError : std::runtime_error {
+  enum class Kind { kUnique, kRetry, kConnection, kOther };
+  SqlError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
+  Kind kind;
+};
+
+enum class Dialect { kSqlite, kMysql };
+
+class SqlConnection {
+ public:
+  virtual ~SqlConnection() = default;
+  virtual Dialect dialect() const = 0;
+  // Runs one or more statements without parameters or results.
+  virtual void exec(std::string_view sql) = 0;
+  // Runs one statement with `?` placeholders; returns its rows (empty for writes).
+  virtual std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params = {}) = 0;
+  // Rows changed by the last write statement.
+  virtual long long changes() = 0;
+  virtual long long last_insert_id() = 0;
+};
+
+}  // namespace p720::store

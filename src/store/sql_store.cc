@@ -1,0 +1,531 @@
+// SqlStore: transaction logic of pension720 over SqlConnection, with group commit.
+#include "store/sql_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <optional>
+
+#include "domain/calendar.h"
+#include "domain/prize.h"
+#include "domain/ticket.h"
+#include "store/migrations.h"
+
+namespace p720::store {
+namespace {
+
+using Params = std::vector<SqlValue>;
+
+SqlValue v(long long x) { return SqlValue{x}; }
+SqlValue v(const std::string& s) { return SqlValue{s}; }
+
+// "?, ?, ?" for an IN list of n values.
+std::string placeholders(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i ? ", ?" : "?";
+  return s;
+}
+
+Error unavailable(const std::string& what) {
+  return make_error(ErrorCode::kUnavailable, "저장소에 연결할 수 없습니다: " + what);
+}
+
+constexpr const char* kTicketCols =
+    "id, purchase_id, user_id, round, ticket, created_at, result, draw_date";
+
+TicketRow ticket_row(const SqlRow& r) {
+  return TicketRow{r.i(0), r.i(1), r.s(2), static_cast<int>(r.i(3)), static_cast<int>(r.i(4)),
+                   r.s(5), static_cast<int>(r.i(6)), r.s(7)};
+}
+
+CartItem cart_item(const SqlRow& r) {
+  return CartItem{r.i(0), r.s(1), static_cast<int>(r.i(2)), static_cast<int>(r.i(3)), r.s(4)};
+}
+
+DrawRecord draw_record(const SqlRow& r) {
+  return DrawRecord{static_cast<int>(r.i(0)), static_cast<int>(r.i(1)), static_cast<int>(r.i(2)),
+                    static_cast<int>(r.i(3)), r.s(4), r.i(5) != 0};
+}
+
+long long balance_of(SqlConnection& c, const std::string& user) {
+  auto rows = c.query("SELECT balance FROM wallets WHERE user_id = ?", {v(user)});
+  return rows.empty() ? 0 : rows[0].i(0);
+}
+
+// Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
+long long credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
+                 const std::string& ref, const std::string& now) {
+  if (c.dialect() == Dialect::kSqlite) {
+    c.query("INSERT INTO wallets (user_id, balance) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET balance = balance + excluded.balance",
+            {v(user), v(delta)});
+  } else {
+    c.query("INSERT INTO wallets (user_id, balance) VALUES (?, ?) "
+            "ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)",
+            {v(user), v(delta)});
+  }
+  long long after = balance_of(c, user);
+  c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+          {v(user), v(kind), v(delta), v(after), v(ref), v(now)});
+  return after;
+}
+
+std::vector<int> sold_among(SqlConnection& c, int round, const std::vector<int>& tickets) {
+  Params p{v(round)};
+  for (int t : tickets) p.push_back(v(t));
+  auto rows = c.query("SELECT ticket FROM tickets WHERE round = ? AND ticket IN (" + placeholders(tickets.size()) +
+                          ") ORDER BY ticket",
+                      p);
+  std::vector<int> sold;
+  for (auto& r : rows) sold.push_back(static_cast<int>(r.i(0)));
+  return sold;
+}
+
+PurchaseRecord load_purchase(SqlConnection& c, long long id) {
+  PurchaseRecord rec;
+  auto rows = c.query("SELECT id, user_id, round, amount, balance_after, created_at FROM purchases WHERE id = ?",
+                      {v(id)});
+  if (rows.empty()) return rec;
+  rec = PurchaseRecord{rows[0].i(0), rows[0].s(1), static_cast<int>(rows[0].i(2)), rows[0].i(3), rows[0].i(4),
+                       rows[0].s(5), {}, false};
+  for (auto& r : c.query(std::string("SELECT ") + kTicketCols + " FROM tickets WHERE purchase_id = ? ORDER BY id",
+                         {v(id)}))
+    rec.tickets.push_back(ticket_row(r));
+  return rec;
+}
+
+Result<std::optional<PurchaseRecord>> find_replay(SqlConnection& c, const std::string& user, const std::string& key,
+                                                  const std::string& hash) {
+  auto rows = c.query("SELECT request_hash, purchase_id FROM idempotency WHERE user_id = ? AND idem_key = ?",
+                      {v(user), v(key)});
+  if (rows.empty()) return std::optional<PurchaseRecord>();
+  if (rows[0].s(0) != hash)
+    return make_error(ErrorCode::kIdempotencyConflict, "같은 Idempotency-Key로 다른 요청을 보냈습니다.");
+  auto rec = load_purchase(c, rows[0].i(1));
+  rec.replayed = true;
+  return std::optional<PurchaseRecord>(std::move(rec));
+}
+
+}  // namespace
+
+struct SqlStore::Job {
+  // Runs inside the batch transaction; returns false when its changes must be rolled back.
+  std::function<bool(SqlConnection&)> body;
+  // Called when the batch could not commit: the job's result becomes an error.
+  std::function<void(const std::string&)> fail;
+  std::promise<void> done;
+};
+
+SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch)
+    : factory_(std::move(factory)), max_batch_(max_batch) {
+  writer_ = factory_();
+  dialect_ = writer_->dialect();
+  apply_migrations(*writer_);
+  writer_thread_ = std::thread([this] { writer_loop(); });
+}
+
+SqlStore::~SqlStore() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  writer_thread_.join();
+}
+
+template <class T>
+Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body) {
+  std::optional<Result<T>> out;
+  Job job;
+  job.body = [&](SqlConnection& c) {
+    out.emplace(body(c));
+    return out->ok();
+  };
+  job.fail = [&](const std::string& why) { out.emplace(unavailable(why)); };
+  auto fut = job.done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return unavailable("stopping");
+    queue_.push_back(&job);
+  }
+  cv_.notify_one();
+  fut.wait();
+  return std::move(*out);
+}
+
+void SqlStore::writer_loop() {
+  std::vector<Job*> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty() && stop_) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+    batch.clear();
+  }
+}
+
+void SqlStore::run_batch(std::vector<Job*>& batch) {
+  std::string failure;
+  try {
+    writer_->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+    for (Job* job : batch) {
+      writer_->exec("SAVEPOINT job");
+      bool keep = false;
+      try {
+        keep = job->body(*writer_);
+      } catch (const SqlError& e) {
+        if (e.kind == SqlError::Kind::kConnection) throw;
+        spdlog::error("store write failed: {}", e.what());
+        job->fail(e.what());
+      }
+      if (!keep) writer_->exec("ROLLBACK TO SAVEPOINT job");
+      writer_->exec("RELEASE SAVEPOINT job");
+    }
+    writer_->exec("COMMIT");
+  } catch (const SqlError& e) {
+    failure = e.what();
+    spdlog::error("store batch of {} failed: {}", batch.size(), failure);
+    try { writer_->exec("ROLLBACK"); } catch (const SqlError&) {}
+    // The connection may be broken (MariaDB restarted): open a new one for the next batch.
+    if (e.kind == SqlError::Kind::kConnection) {
+      try { writer_ = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
+    }
+  }
+  for (Job* job : batch) {
+    if (!failure.empty()) job->fail(failure);
+    job->done.set_value();
+  }
+}
+
+std::unique_ptr<SqlConnection> SqlStore::acquire_reader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!readers_.empty()) {
+      auto c = std::move(readers_.back());
+      readers_.pop_back();
+      return c;
+    }
+  }
+  return factory_();
+}
+
+void SqlStore::release_reader(std::unique_ptr<SqlConnection> c) {
+  std::lock_guard lock(readers_mu_);
+  if (readers_.size() < 64) readers_.push_back(std::move(c));
+}
+
+template <class T>
+Result<T> SqlStore::read(const std::function<Result<T>(SqlConnection&)>& body) {
+  std::unique_ptr<SqlConnection> c;
+  try {
+    c = acquire_reader();
+    auto r = body(*c);
+    release_reader(std::move(c));
+    return r;
+  } catch (const SqlError& e) {
+    // A connection that threw is dropped, not returned to the pool.
+    return unavailable(e.what());
+  }
+}
+
+Result<long long> SqlStore::balance(const std::string& user) {
+  return read<long long>([&](SqlConnection& c) -> Result<long long> { return balance_of(c, user); });
+}
+
+Result<long long> SqlStore::deposit(const std::string& user, long long amount, const std::string& ref,
+                                    const std::string& now) {
+  return write<long long>(
+      [&](SqlConnection& c) -> Result<long long> { return credit(c, user, amount, "DEPOSIT", ref, now); });
+}
+
+Result<std::vector<LedgerEntry>> SqlStore::ledger(const std::string& user, int limit) {
+  return read<std::vector<LedgerEntry>>([&](SqlConnection& c) -> Result<std::vector<LedgerEntry>> {
+    std::vector<LedgerEntry> out;
+    for (auto& r : c.query("SELECT id, user_id, kind, amount, balance_after, ref, created_at FROM ledger "
+                           "WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                           {v(user), v(limit)}))
+      out.push_back(LedgerEntry{r.i(0), r.s(1), r.s(2), r.i(3), r.i(4), r.s(5), r.s(6)});
+    return out;
+  });
+}
+
+Result<std::vector<CartItem>> SqlStore::cart(const std::string& user) {
+  return read<std::vector<CartItem>>([&](SqlConnection& c) -> Result<std::vector<CartItem>> {
+    std::vector<CartItem> out;
+    for (auto& r : c.query("SELECT id, user_id, round, ticket, created_at FROM cart_items WHERE user_id = ? ORDER BY id",
+                           {v(user)}))
+      out.push_back(cart_item(r));
+    return out;
+  });
+}
+
+Result<std::vector<CartItem>> SqlStore::add_to_cart(const std::string& user, int round,
+                                                    const std::vector<int>& tickets, int max_items,
+                                                    const std::string& now) {
+  return write<std::vector<CartItem>>([&](SqlConnection& c) -> Result<std::vector<CartItem>> {
+    Params p{v(user), v(round)};
+    for (int t : tickets) p.push_back(v(t));
+    auto dup = c.query("SELECT ticket FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" +
+                           placeholders(tickets.size()) + ")",
+                       p);
+    if (!dup.empty()) return make_error(ErrorCode::kSelectDuplicated, "이미 선택한 번호입니다.");
+    auto count = c.query("SELECT COUNT(*) FROM cart_items WHERE user_id = ?", {v(user)});
+    if (count[0].i(0) + static_cast<long long>(tickets.size()) > max_items)
+      return make_error(ErrorCode::kMaxSelected, "최대 구매 수량을 초과했습니다.");
+    if (auto sold = sold_among(c, round, tickets); !sold.empty())
+      return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(sold));
+    std::vector<CartItem> out;
+    for (int t : tickets) {
+      c.query("INSERT INTO cart_items (user_id, round, ticket, created_at) VALUES (?, ?, ?, ?)",
+              {v(user), v(round), v(t), v(now)});
+      out.push_back(CartItem{c.last_insert_id(), user, round, t, now});
+    }
+    return out;
+  });
+}
+
+Result<CartItem> SqlStore::remove_cart_item(const std::string& user, long long id) {
+  return write<CartItem>([&](SqlConnection& c) -> Result<CartItem> {
+    auto rows = c.query("SELECT id, user_id, round, ticket, created_at FROM cart_items WHERE id = ? AND user_id = ?",
+                        {v(id), v(user)});
+    if (rows.empty()) return make_error(ErrorCode::kNotFound, "선택한 번호를 찾을 수 없습니다.");
+    c.query("DELETE FROM cart_items WHERE id = ?", {v(id)});
+    return cart_item(rows[0]);
+  });
+}
+
+Result<std::vector<CartItem>> SqlStore::clear_cart(const std::string& user, std::optional<int> keep_round) {
+  return write<std::vector<CartItem>>([&](SqlConnection& c) -> Result<std::vector<CartItem>> {
+    std::string where = " WHERE user_id = ?" + std::string(keep_round ? " AND round <> ?" : "");
+    Params p{v(user)};
+    if (keep_round) p.push_back(v(*keep_round));
+    std::vector<CartItem> out;
+    for (auto& r : c.query("SELECT id, user_id, round, ticket, created_at FROM cart_items" + where, p))
+      out.push_back(cart_item(r));
+    if (!out.empty()) c.query("DELETE FROM cart_items" + where, p);
+    return out;
+  });
+}
+
+Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
+  return write<PurchaseRecord>([&](SqlConnection& c) -> Result<PurchaseRecord> {
+    if (!cmd.idem_key.empty()) {
+      auto earlier = find_replay(c, cmd.user_id, cmd.idem_key, cmd.idem_hash);
+      if (!earlier.ok()) return earlier.error();
+      if (*earlier) return std::move(**earlier);
+    }
+    if (auto sold = sold_among(c, cmd.round, cmd.tickets); !sold.empty())
+      return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(sold));
+    const long long amount = cmd.price * static_cast<long long>(cmd.tickets.size());
+    // The conditional debit locks the buyer's wallet row (MariaDB), which also serialises this
+    // buyer's limit check below across instances.
+    c.query("UPDATE wallets SET balance = balance - ? WHERE user_id = ? AND balance >= ?",
+            {v(amount), v(cmd.user_id), v(amount)});
+    if (c.changes() != 1) return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다.");
+    auto owned = c.query("SELECT COUNT(*) FROM tickets WHERE user_id = ? AND round = ?", {v(cmd.user_id), v(cmd.round)});
+    if (owned[0].i(0) + static_cast<long long>(cmd.tickets.size()) > cmd.round_limit)
+      return make_error(ErrorCode::kLimitExceeded, "회차당 구매 한도를 초과했습니다.");
+    long long after = balance_of(c, cmd.user_id);
+    c.query("INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?)",
+            {v(cmd.user_id), v(cmd.round), v(amount), v(after), v(cmd.created_at)});
+    PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, after, cmd.created_at, {}, false};
+    for (int t : cmd.tickets) {
+      try {
+        c.query("INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES (?, ?, ?, ?, ?)",
+                {v(rec.id), v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
+      } catch (const SqlError& e) {
+        // Another instance sold it between our check and this insert.
+        if (e.kind != SqlError::Kind::kUnique) throw;
+        return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::vector<int>{t});
+      }
+      rec.tickets.push_back(TicketRow{c.last_insert_id(), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
+    }
+    c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, 'PURCHASE', ?, ?, ?, ?)",
+            {v(cmd.user_id), v(-amount), v(after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
+    Params p{v(cmd.user_id), v(cmd.round)};
+    for (int t : cmd.tickets) p.push_back(v(t));
+    c.query("DELETE FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" + placeholders(cmd.tickets.size()) +
+                ")",
+            p);
+    if (!cmd.idem_key.empty())
+      c.query("INSERT INTO idempotency (user_id, idem_key, request_hash, purchase_id) VALUES (?, ?, ?, ?)",
+              {v(cmd.user_id), v(cmd.idem_key), v(cmd.idem_hash), v(rec.id)});
+    return rec;
+  });
+}
+
+Result<std::optional<PurchaseRecord>> SqlStore::replay(const std::string& user, const std::string& key,
+                                                       const std::string& hash) {
+  return read<std::optional<PurchaseRecord>>(
+      [&](SqlConnection& c) { return find_replay(c, user, key, hash); });
+}
+
+Result<std::vector<TicketRow>> SqlStore::tickets_of(const std::string& user, std::optional<int> round) {
+  return read<std::vector<TicketRow>>([&](SqlConnection& c) -> Result<std::vector<TicketRow>> {
+    std::vector<TicketRow> out;
+    auto rows = round ? c.query(std::string("SELECT ") + kTicketCols +
+                                    " FROM tickets WHERE user_id = ? AND round = ? ORDER BY id DESC",
+                                {v(user), v(*round)})
+                      : c.query(std::string("SELECT ") + kTicketCols + " FROM tickets WHERE user_id = ? ORDER BY id DESC",
+                                {v(user)});
+    for (auto& r : rows) out.push_back(ticket_row(r));
+    return out;
+  });
+}
+
+Result<std::vector<TicketRow>> SqlStore::tickets_of_round(int round) {
+  return read<std::vector<TicketRow>>([&](SqlConnection& c) -> Result<std::vector<TicketRow>> {
+    std::vector<TicketRow> out;
+    for (auto& r : c.query(std::string("SELECT ") + kTicketCols + " FROM tickets WHERE round = ? ORDER BY id DESC",
+                           {v(round)}))
+      out.push_back(ticket_row(r));
+    return out;
+  });
+}
+
+Result<std::vector<int>> SqlStore::sold_tickets(int round) {
+  return read<std::vector<int>>([&](SqlConnection& c) -> Result<std::vector<int>> {
+    std::vector<int> out;
+    for (auto& r : c.query("SELECT ticket FROM tickets WHERE round = ?", {v(round)}))
+      out.push_back(static_cast<int>(r.i(0)));
+    return out;
+  });
+}
+
+Result<DrawRecord> SqlStore::record_draw(const DrawRecord& d) {
+  return write<DrawRecord>([&](SqlConnection& c) -> Result<DrawRecord> {
+    auto rows = c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(d.round)});
+    if (!rows.empty()) {
+      auto existing = draw_record(rows[0]);
+      if (existing.group != d.group || existing.digits != d.digits || existing.bonus != d.bonus)
+        return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
+      return existing;
+    }
+    c.query("INSERT INTO draws (round, grp, digits, bonus, draw_date, settled) VALUES (?, ?, ?, ?, ?, 0)",
+            {v(d.round), v(d.group), v(d.digits), v(d.bonus), v(d.draw_date)});
+    auto rec = d;
+    rec.settled = false;
+    return rec;
+  });
+}
+
+Result<std::optional<DrawRecord>> SqlStore::find_draw(int round) {
+  return read<std::optional<DrawRecord>>([&](SqlConnection& c) -> Result<std::optional<DrawRecord>> {
+    auto rows = c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(round)});
+    if (rows.empty()) return std::optional<DrawRecord>();
+    return std::optional<DrawRecord>(draw_record(rows[0]));
+  });
+}
+
+Result<std::vector<DrawRecord>> SqlStore::draws() {
+  return read<std::vector<DrawRecord>>([&](SqlConnection& c) -> Result<std::vector<DrawRecord>> {
+    std::vector<DrawRecord> out;
+    for (auto& r : c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws ORDER BY round", {}))
+      out.push_back(draw_record(r));
+    return out;
+  });
+}
+
+Status SqlStore::settle_draw(int round, const std::string& now) {
+  auto r = write<bool>([&](SqlConnection& c) -> Result<bool> {
+    auto rows = c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(round)});
+    if (rows.empty()) return make_error(ErrorCode::kNotFound, "추첨 결과가 없습니다.");
+    auto d = draw_record(rows[0]);
+    if (d.settled) return true;
+    const DrawNumbers nums{d.group, d.digits, d.bonus};
+    // One pass over the round's tickets; the CASE is generated from the domain's rules so the
+    // SQL cannot drift from result_of().
+    std::string expr = "CASE";
+    Params p{v(d.draw_date)};
+    for (const auto& rule : result_rules(nums)) {
+      if (rule.modulus == 0) {
+        expr += " WHEN ticket = ? THEN " + std::to_string(rule.result);
+      } else {
+        expr += " WHEN ticket % " + std::to_string(rule.modulus) + " = ? THEN " + std::to_string(rule.result);
+      }
+      p.push_back(v(rule.value));
+    }
+    expr += " ELSE -1 END";
+    p.push_back(v(round));
+    c.query("UPDATE tickets SET draw_date = ?, result = " + expr + " WHERE round = ?", p);
+
+    std::string once = "CASE result";
+    for (int res : kResultsInOrder) {
+      auto prize = prize_for(res);
+      if (prize && !prize->annuity) once += " WHEN " + std::to_string(res) + " THEN " + std::to_string(prize->amount);
+    }
+    once += " ELSE 0 END";
+    auto sums = c.query("SELECT user_id, SUM(" + once + ") FROM tickets WHERE round = ? AND result >= 3 AND result <= 7 "
+                        "GROUP BY user_id ORDER BY user_id",
+                        {v(round)});
+    for (auto& s : sums) credit(c, s.s(0), s.i(1), "PRIZE", "round:" + std::to_string(round), now);
+
+    const std::string first_month = first_payment_month(d.draw_date);
+    for (int res : {1, 2, 8}) {
+      auto prize = prize_for(res);
+      c.query("INSERT INTO annuities (ticket_id, user_id, round, result, monthly, months, first_payment_month) "
+              "SELECT id, user_id, round, result, ?, ?, ? FROM tickets WHERE round = ? AND result = ?",
+              {v(prize->monthly), v((long long)prize->months), v(first_month), v(round), v(res)});
+    }
+    c.query("UPDATE draws SET settled = 1 WHERE round = ?", {v(round)});
+    return true;
+  });
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+Result<std::vector<WinnerCount>> SqlStore::winners(int round) {
+  return read<std::vector<WinnerCount>>([&](SqlConnection& c) -> Result<std::vector<WinnerCount>> {
+    std::vector<WinnerCount> out;
+    for (auto& r : c.query("SELECT result, COUNT(*) FROM tickets WHERE round = ? AND result > 0 GROUP BY result",
+                           {v(round)}))
+      out.push_back(WinnerCount{static_cast<int>(r.i(0)), r.i(1)});
+    return out;
+  });
+}
+
+Result<std::vector<Winning>> SqlStore::winnings_of(const std::string& user) {
+  return read<std::vector<Winning>>([&](SqlConnection& c) -> Result<std::vector<Winning>> {
+    std::vector<Winning> out;
+    for (auto& r : c.query("SELECT round, id, ticket, result, draw_date FROM tickets WHERE user_id = ? AND result > 0 "
+                           "ORDER BY round DESC, id",
+                           {v(user)}))
+      out.push_back(Winning{static_cast<int>(r.i(0)), r.i(1), static_cast<int>(r.i(2)), static_cast<int>(r.i(3)), r.s(4)});
+    return out;
+  });
+}
+
+Result<Totals> SqlStore::totals() {
+  return read<Totals>([&](SqlConnection& c) -> Result<Totals> {
+    // One read transaction so the four sums are of the same instant.
+    c.exec(dialect_ == Dialect::kSqlite ? "BEGIN" : "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+    Totals t;
+    auto sum = [&](const std::string& sql) {
+      auto rows = c.query(sql, {});
+      return rows.empty() ? 0 : rows[0].i(0);
+    };
+    t.deposits = sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'DEPOSIT'");
+    t.sales = -sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'PURCHASE'");
+    t.prizes = sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'PRIZE'");
+    t.balances = sum("SELECT COALESCE(SUM(balance), 0) FROM wallets");
+    c.exec("COMMIT");
+    return t;
+  });
+}
+
+Status SqlStore::ping() {
+  auto r = read<bool>([](SqlConnection& c) -> Result<bool> {
+    c.query("SELECT 1", {});
+    return true;
+  });
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+}  // namespace p720::store

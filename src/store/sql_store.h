@@ -1,0 +1,77 @@
+// Store over any SqlConnection (SQLite or MariaDB). All writes go through one writer thread that
+// groups concurrent requests into a single transaction (group commit): each request runs inside
+// its own SAVEPOINT, so one request's failure rolls back only its own changes, and every caller is
+// answered only after the whole batch has committed durably. Reads use a pool of connections.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "store/sql.h"
+#include "store/store.h"
+
+namespace p720::store {
+
+class SqlStore final : public Store {
+ public:
+  using ConnectionFactory = std::function<std::unique_ptr<SqlConnection>()>;
+
+  // Opens the writer connection and applies migrations; throws SqlError when that fails.
+  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256);
+  ~SqlStore() override;
+
+  Result<long long> balance(const std::string& user) override;
+  Result<long long> deposit(const std::string& user, long long amount, const std::string& ref,
+                            const std::string& now) override;
+  Result<std::vector<LedgerEntry>> ledger(const std::string& user, int limit) override;
+  Result<std::vector<CartItem>> cart(const std::string& user) override;
+  Result<std::vector<CartItem>> add_to_cart(const std::string& user, int round, const std::vector<int>& tickets,
+                                            int max_items, const std::string& now) override;
+  Result<CartItem> remove_cart_item(const std::string& user, long long id) override;
+  Result<std::vector<CartItem>> clear_cart(const std::string& user, std::optional<int> keep_round) override;
+  Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) override;
+  Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
+                                               const std::string& hash) override;
+  Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) override;
+  Result<std::vector<TicketRow>> tickets_of_round(int round) override;
+  Result<std::vector<int>> sold_tickets(int round) override;
+  Result<DrawRecord> record_draw(const DrawRecord& draw) override;
+  Result<std::optional<DrawRecord>> find_draw(int round) override;
+  Result<std::vector<DrawRecord>> draws() override;
+  Status settle_draw(int round, const std::string& now) override;
+  Result<std::vector<WinnerCount>> winners(int round) override;
+  Result<std::vector<Winning>> winnings_of(const std::string& user) override;
+  Result<Totals> totals() override;
+  Status ping() override;
+
+ private:
+  struct Job;
+  template <class T>
+  Result<T> write(const std::function<Result<T>(SqlConnection&)>& body);
+  template <class T>
+  Result<T> read(const std::function<Result<T>(SqlConnection&)>& body);
+  void writer_loop();
+  void run_batch(std::vector<Job*>& batch);
+  std::unique_ptr<SqlConnection> acquire_reader();
+  void release_reader(std::unique_ptr<SqlConnection> c);
+
+  ConnectionFactory factory_;
+  size_t max_batch_;
+  Dialect dialect_;
+  std::unique_ptr<SqlConnection> writer_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job*> queue_;
+  bool stop_ = false;
+  std::thread writer_thread_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqlConnection>> readers_;
+};
+
+}  // namespace p720::store

@@ -1,0 +1,95 @@
+// SQLite adapter for SqlConnection.
+#include "store/sqlite_connection.h"
+
+namespace p720::store {
+
+SqliteConnection::SqliteConnection(const std::string& path) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw SqlError(SqlError::Kind::kConnection, "sqlite open " + path + ": " + msg);
+  }
+  // A busy writer lock from another connection (e.g. a second process on the same file) is
+  // waited for rather than failed at once.
+  sqlite3_busy_timeout(db_, 10000);
+  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  if (db_) sqlite3_close(db_);
+}
+
+void SqliteConnection::fail(int rc, std::string_view what) {
+  int ext = sqlite3_extended_errcode(db_);
+  auto kind = SqlError::Kind::kOther;
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) kind = SqlError::Kind::kUnique;
+  else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) kind = SqlError::Kind::kRetry;
+  else if (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN || rc == SQLITE_FULL) kind = SqlError::Kind::kConnection;
+  throw SqlError(kind, std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+void SqliteConnection::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (err) sqlite3_free(err);
+  if (rc != SQLITE_OK) fail(rc, s);
+}
+
+sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
+                              &stmt, nullptr);
+  if (rc != SQLITE_OK) fail(rc, key);
+  cache_.emplace(std::move(key), stmt);
+  return stmt;
+}
+
+std::vector<SqlRow> SqliteConnection::query(std::string_view sql, const std::vector<SqlValue>& params) {
+  sqlite3_stmt* stmt = prepare(sql);
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() { sqlite3_reset(s); sqlite3_clear_bindings(s); }
+  } reset{stmt};
+  for (size_t i = 0; i < params.size(); ++i) {
+    int idx = static_cast<int>(i + 1);
+    const auto& p = params[i];
+    if (p.index() == 1) sqlite3_bind_int64(stmt, idx, std::get<1>(p));
+    else if (p.index() == 2) {
+      const auto& str = std::get<2>(p);
+      sqlite3_bind_text(stmt, idx, str.data(), static_cast<int>(str.size()), SQLITE_TRANSIENT);
+    } else sqlite3_bind_null(stmt, idx);
+  }
+  std::vector<SqlRow> rows;
+  for (;;) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) fail(rc, sql);
+    SqlRow row;
+    int n = sqlite3_column_count(stmt);
+    row.cols.reserve(n);
+    for (int c = 0; c < n; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_NULL: row.cols.emplace_back(std::monostate{}); break;
+        case SQLITE_INTEGER: row.cols.emplace_back(static_cast<long long>(sqlite3_column_int64(stmt, c))); break;
+        default: {
+          auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          row.cols.emplace_back(std::string(t ? t : "", sqlite3_column_bytes(stmt, c)));
+        }
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+long long SqliteConnection::changes() { return sqlite3_changes64(db_); }
+long long SqliteConnection::last_insert_id() { return sqlite3_last_insert_rowid(db_); }
+
+}  // namespace p720::store

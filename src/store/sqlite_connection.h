@@ -1,0 +1,37 @@
+// SqlConnection over SQLite3: WAL journal, synchronous=FULL so a commit is on disk before it
+// returns, prepared statements cached by their text.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "store/sql.h"
+
+namespace p720::store {
+
+class SqliteConnection final : public SqlConnection {
+ public:
+  // Opens (creating if needed) the database file. Throws SqlError on failure.
+  explicit SqliteConnection(const std::string& path);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  void exec(std::string_view sql) override;
+  std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params) override;
+  long long changes() override;
+  long long last_insert_id() override;
+
+ private:
+  sqlite3_stmt* prepare(std::string_view sql);
+  [[noreturn]] void fail(int rc, std::string_view what);
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+}  // namespace p720::store

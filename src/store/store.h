@@ -1,0 +1,142 @@
+// The Store is the source of truth for who owns which ticket and for money. Every write is one
+// atomic transaction that is durable when the call returns successfully; a failed write changes
+// nothing. Implementations are thread-safe: any number of threads may call any method.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/status.h"
+
+namespace p720::store {
+
+struct LedgerEntry {
+  long long id = 0;
+  std::string user_id;
+  std::string kind;  // DEPOSIT, PURCHASE, PRIZE
+  long long amount = 0;  // signed: credits positive, debits negative
+  long long balance_after = 0;
+  std::string ref;  // purchase id, round, or who deposited
+  std::string created_at;
+};
+
+struct CartItem {
+  long long id = 0;
+  std::string user_id;
+  int round = 0;
+  int ticket = 0;  // ticket index
+  std::string created_at;
+};
+
+struct TicketRow {
+  long long id = 0;
+  long long purchase_id = 0;
+  std::string user_id;
+  int round = 0;
+  int ticket = 0;
+  std::string created_at;
+  int result = 0;  // 0 = not drawn yet
+  std::string draw_date;  // empty until drawn
+};
+
+struct PurchaseRecord {
+  long long id = 0;
+  std::string user_id;
+  int round = 0;
+  long long amount = 0;
+  long long balance_after = 0;
+  std::string created_at;
+  std::vector<TicketRow> tickets;
+  bool replayed = false;  // true when returned for a repeated Idempotency-Key
+};
+
+struct PurchaseCommand {
+  std::string user_id;
+  int round = 0;
+  std::vector<int> tickets;  // distinct ticket indexes
+  long long price = 0;  // per ticket
+  int round_limit = 0;  // max tickets this user may own in the round
+  std::string created_at;
+  std::string idem_key;  // empty: no idempotency
+  std::string idem_hash;  // fingerprint of the request under idem_key
+};
+
+struct DrawRecord {
+  int round = 0;
+  int group = 0;
+  int digits = 0;
+  int bonus = 0;
+  std::string draw_date;
+  bool settled = false;
+};
+
+struct WinnerCount {
+  int result = 0;
+  long long count = 0;
+};
+
+struct Winning {
+  int round = 0;
+  long long ticket_id = 0;
+  int ticket = 0;
+  int result = 0;
+  std::string draw_date;
+};
+
+struct Totals {  // for money conservation checks
+  long long deposits = 0, balances = 0, sales = 0, prizes = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Wallet. A user never seen has balance 0.
+  virtual Result<long long> balance(const std::string& user) = 0;
+  // Credits `amount` (> 0) and records it in the ledger; returns the new balance.
+  virtual Result<long long> deposit(const std::string& user, long long amount, const std::string& ref,
+                                    const std::string& now) = 0;
+  virtual Result<std::vector<LedgerEntry>> ledger(const std::string& user, int limit) = 0;
+
+  // Cart. add_to_cart is all-or-none: SELECT_DUPLICATED when any ticket is already in the user's
+  // cart for that round, MAX_SELECTED when the cart would exceed `max_items`, PURCHASE_DUPLICATED
+  // when any ticket is sold.
+  virtual Result<std::vector<CartItem>> cart(const std::string& user) = 0;
+  virtual Result<std::vector<CartItem>> add_to_cart(const std::string& user, int round,
+                                                    const std::vector<int>& tickets, int max_items,
+                                                    const std::string& now) = 0;
+  // Removes one item; NOT_FOUND when it is not the user's.
+  virtual Result<CartItem> remove_cart_item(const std::string& user, long long id) = 0;
+  // Removes the user's items, all of them or all but those of `keep_round`; returns them.
+  virtual Result<std::vector<CartItem>> clear_cart(const std::string& user, std::optional<int> keep_round) = 0;
+
+  // Buys cmd.tickets atomically with the debit; removes them from the buyer's cart.
+  // Fails with IDEMPOTENCY_CONFLICT, PURCHASE_DUPLICATED (tickets = the sold ones),
+  // NOT_ENOUGH_MONEY or LIMIT_EXCEEDED, changing nothing. A repeated (key, hash) returns the
+  // original record with replayed = true.
+  virtual Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) = 0;
+  // The purchase made earlier under (user, key): nullopt when there is none, IDEMPOTENCY_CONFLICT
+  // when it was made with a different request hash.
+  virtual Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
+                                                       const std::string& hash) = 0;
+  // The user's tickets, optionally of one round; newest first.
+  virtual Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) = 0;
+  virtual Result<std::vector<TicketRow>> tickets_of_round(int round) = 0;
+  // Indexes of every sold ticket of the round, for rebuilding in-memory indexes.
+  virtual Result<std::vector<int>> sold_tickets(int round) = 0;
+
+  // Draws. record_draw inserts the draw once (ALREADY_DRAWN if a different one exists; the same
+  // one returns the existing record). settle_draw applies results and prizes exactly once.
+  virtual Result<DrawRecord> record_draw(const DrawRecord& draw) = 0;
+  virtual Result<std::optional<DrawRecord>> find_draw(int round) = 0;
+  virtual Result<std::vector<DrawRecord>> draws() = 0;
+  virtual Status settle_draw(int round, const std::string& now) = 0;
+  virtual Result<std::vector<WinnerCount>> winners(int round) = 0;
+  virtual Result<std::vector<Winning>> winnings_of(const std::string& user) = 0;
+
+  virtual Result<Totals> totals() = 0;
+  virtual Status ping() = 0;
+};
+
+}  // namespace p720::store
