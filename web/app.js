@@ -436,6 +436,7 @@
     const r = state.round;
     const box = $('#countdown');
     if (!r) return;
+    $('#countdown-label').textContent = r.salesOpen ? '판매 마감까지' : '지금은';
     if (!r.salesOpen) {
       box.textContent = '판매 시간이 아닙니다';
       box.dataset.remaining = '0';
@@ -769,7 +770,7 @@
     }
   }
 
-  function renderDraw(box, round, draw) {
+  function renderDraw(box, round, draw, { winners: showWinners = true } = {}) {
     if (!draw) {
       box.replaceChildren(el('p', { class: 'pending', text: `제 ${round}회 추첨 전` }));
       box.dataset.round = String(round);
@@ -779,7 +780,7 @@
     const balls = (digits, cls) => el('span', { class: `balls ${cls}` },
       ...String(digits).split('').map((d) => el('span', { class: 'ball', text: d })));
     const winners = Array.isArray(draw.winners) ? draw.winners : [];
-    const table = winners.length ? el('table', { class: 'winners' },
+    const table = showWinners && winners.length ? el('table', { class: 'winners' },
       el('caption', { text: '등수별 당첨' }),
       el('thead', {}, el('tr', {},
         el('th', { scope: 'col', text: '등수' }), el('th', { scope: 'col', text: '당첨 수' }), el('th', { scope: 'col', text: '당첨금' }))),
@@ -823,7 +824,7 @@
     if (!round) { box.replaceChildren(); return; }
     try {
       const draw = await fetchDraw(round);
-      if (Number($('#tickets-round').value) === round) renderDraw(box, round, draw);
+      if (Number($('#tickets-round').value) === round) renderDraw(box, round, draw, { winners: false });
     } catch {
       box.textContent = '추첨 결과를 불러오지 못했습니다.';
     }

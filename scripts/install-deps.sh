@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package pension720 needs to build, test and benchmark. Idempotent:
+# does nothing when all are present. Run as root (or with sudo available).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev libboost-system-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libssl-dev
+  libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-pytest python3-requests python3-jwt
+  curl
+)
+# Servers and tools for the test suite and benchmarks (not needed just to run the server).
+if [[ "${1:-}" != "--runtime-only" ]]; then
+  PACKAGES+=(redis-server mariadb-server mariadb-client nginx wrk clang libclang-rt-14-dev nodejs npm chromium)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds, then unit tests (ctest), HTTP end-to-end
+# tests against the real server (pytest), and the browser test (node + Chromium).
+# Exits non-zero if any test fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh || exit 1
+bash scripts/build.sh || exit 1
+
+PY=/usr/bin/python3  # Debian's interpreter, which has python3-pytest
+export PENSION_BIN="$PWD/build/pension720"
+failed=()
+
+echo "== unit tests (ctest)"
+(cd build && ctest --output-on-failure -j2) || failed+=(unit)
+
+echo "== end-to-end HTTP tests (pytest)"
+$PY -m pytest -q -p no:cacheprovider tests/e2e || failed+=(e2e)
+
+if [[ -f tests/e2e/web/package.json ]]; then
+  echo "== browser test (node --test, Chromium)"
+  (cd tests/e2e/web && npm ci --no-audit --no-fund --loglevel=error && node --test) || failed+=(web)
+fi
+
+if ((${#failed[@]})); then
+  echo "FAILED suites: ${failed[*]}"
+  exit 1
+fi
+echo "all test suites passed"
