@@ -114,7 +114,7 @@ Config load_config(const Flags& flags) {
 
   if (auto v = pick(flags.now, "PENSION_NOW", "clock.now")) {
     c.now = parse_instant(*v);
-    if (!c.now) bad("--now (PENSION_NOW)", "not an ISO-8601 instant with offset: '" + *v + "'");
+    if (!c.now) bad("clock.now (--now, PENSION_NOW)", "not an ISO-8601 instant with offset: '" + *v + "'");
   }
   c.sales.demo = flags.demo;
   if (auto v = env("PENSION_DEMO")) c.sales.demo = c.sales.demo || *v == "1" || *v == "true";

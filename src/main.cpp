@@ -16,6 +16,10 @@
 #include "http/auth.h"
 #include "http/rate_limiter.h"
 #include "http/server.h"
+#include "redis/event_relay.h"
+#include "redis/redis_client.h"
+#include "redis/redis_holds.h"
+#include "redis/redis_sold_cache.h"
 #include "store/factory.h"
 
 namespace {
@@ -37,11 +41,27 @@ int serve(const p720::Flags& flags) {
     spdlog::warn(R"({{"level":"warn","msg":"WARNING: using the built-in development token secret. Anyone can mint tokens. Set --token-secret or PENSION_TOKEN_SECRET in production."}})");
   raise_fd_limit();
 
-  auto store = store::open_store(cfg.db);
+  // With Redis: holds and the sold index are shared by every instance, and purchases and prizes
+  // go to the outbox for the event stream. Without: both live in this process.
+  std::unique_ptr<redis::RedisClient> redis_client;
+  if (!cfg.redis.empty()) redis_client = std::make_unique<redis::RedisClient>(redis::parse_redis_url(cfg.redis));
+  auto store = store::open_store(cfg.db, {.outbox = redis_client != nullptr});
   RoundCalendar calendar(cfg.calendar);
   app::RunningClock clock = cfg.now ? app::RunningClock(*cfg.now) : app::RunningClock();
-  app::MemoryHolds holds;
-  app::MemorySoldCache sold(*store);
+  std::unique_ptr<app::HoldRegistry> holds_impl;
+  std::unique_ptr<app::SoldCache> sold_impl;
+  std::unique_ptr<redis::EventRelay> relay;
+  if (redis_client) {
+    holds_impl = std::make_unique<redis::RedisHolds>(*redis_client);
+    sold_impl = std::make_unique<redis::RedisSoldCache>(*redis_client, *store);
+    relay = std::make_unique<redis::EventRelay>(*redis_client, *store);
+    if (!redis_client->ping()) spdlog::warn(R"({"level":"warn","msg":"redis unreachable at start; holds degraded until it answers"})");
+  } else {
+    holds_impl = std::make_unique<app::MemoryHolds>();
+    sold_impl = std::make_unique<app::MemorySoldCache>(*store);
+  }
+  app::HoldRegistry& holds = *holds_impl;
+  app::SoldCache& sold = *sold_impl;
   app::Sales sales(*store, holds, sold, calendar, clock, cfg.sales);
   app::Draws draws(*store, calendar, clock);
   if (auto s = draws.settle_pending(); !s.ok()) spdlog::error(R"({{"msg":"settling pending draws failed"}})");
@@ -55,7 +75,10 @@ int serve(const p720::Flags& flags) {
            "\n# TYPE pension_tickets_sold gauge\npension_tickets_sold{round=\"" + std::to_string(round) + "\"} " +
            std::to_string(sold.sold_count(round)) + "\n";
   });
-  http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, nullptr,
+  std::function<std::vector<std::pair<std::string, bool>>()> health_extras;
+  if (redis_client)
+    health_extras = [&redis_client] { return std::vector<std::pair<std::string, bool>>{{"redis", redis_client->ping()}}; };
+  http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, health_extras,
                      [&metrics] { return metrics.text(); }};
   auto router = http::make_api(deps);
   http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);

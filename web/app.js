@@ -411,6 +411,8 @@
       if (changed) {
         fillRoundSelector();
         loadLastDraw();
+        // Items of a round whose sales closed leave the cart; show what the server kept.
+        if (state.token) loadCart();
       }
       return true;
     } catch (err) {

@@ -30,6 +30,10 @@ Sales::Sales(store::Store& store, HoldRegistry& holds, SoldCache& sold, const Ro
 
 std::string Sales::now_text() const { return format_kst(clock_.now()); }
 
+std::mutex& Sales::cart_lock(const std::string& user) {
+  return cart_locks_[std::hash<std::string>{}(user) % cart_locks_.size()];
+}
+
 Result<int> Sales::open_round(int requested) const {
   const Instant now = clock_.now();
   const int current = calendar_.current_round(now);
@@ -110,6 +114,7 @@ Status Sales::check_available(const Actor& actor, int round, const std::vector<i
 }
 
 Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, const TicketSpec& spec) {
+  std::lock_guard cart_guard(cart_lock(actor.user_id));
   auto r = open_round(round);
   if (!r.ok()) return r.error();
   if (auto s = drop_stale(actor); !s.ok()) return s.error();
@@ -159,6 +164,7 @@ Result<std::vector<CartEntry>> Sales::cart(const Actor& actor) {
 }
 
 Status Sales::remove(const Actor& actor, long long id) {
+  std::lock_guard cart_guard(cart_lock(actor.user_id));
   auto removed = store_.remove_cart_item(actor.user_id, id);
   if (!removed.ok()) return removed.error();
   holds_.release(removed->round, {removed->ticket}, actor.user_id);
@@ -166,6 +172,7 @@ Status Sales::remove(const Actor& actor, long long id) {
 }
 
 Status Sales::clear(const Actor& actor) {
+  std::lock_guard cart_guard(cart_lock(actor.user_id));
   auto removed = store_.clear_cart(actor.user_id, std::nullopt);
   if (!removed.ok()) return removed.error();
   for (const auto& item : *removed) holds_.release(item.round, {item.ticket}, actor.user_id);

@@ -3,6 +3,8 @@
 // holds, the sold cache — and leaves the final, atomic decision to the store. Thread-safe.
 #pragma once
 
+#include <array>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +86,9 @@ class Sales {
   // Drops cart items of rounds not on sale now; returns how many were dropped.
   Result<size_t> drop_stale(const Actor& actor);
   std::string now_text() const;
+  // Serialises one user's cart changes (select, remove, clear): otherwise a concurrent duplicate
+  // select, failing in the store, releases the hold that the successful one just took.
+  std::mutex& cart_lock(const std::string& user);
 
   store::Store& store_;
   HoldRegistry& holds_;
@@ -91,6 +96,7 @@ class Sales {
   const RoundCalendar& calendar_;
   const Clock& clock_;
   SalesConfig config_;
+  std::array<std::mutex, 64> cart_locks_;
 };
 
 }  // namespace p720::app

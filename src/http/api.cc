@@ -39,7 +39,9 @@ Json array_of(const std::vector<T>& items, F&& render) {
 }
 
 // Fingerprint of a purchase request for Idempotency-Key: method, path and canonical JSON body.
-std::string request_hash(const Request& req, const Json& body) {
+// Empty when the request carries no key (nothing to compare against).
+std::string request_hash(const Request& req, const Json& body, const std::string& key) {
+  if (key.empty()) return {};
   const std::string text = req.method + " " + req.path + "\n" + body.dump();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -171,7 +173,7 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
            if (!body.ok()) return error_response(body.error());
            auto key = idempotency_key(c.req);
            if (!key.ok()) return error_response(key.error());
-           return reply(sales.checkout(c.actor(), *key, request_hash(c.req, *body)), 201, purchase_json);
+           return reply(sales.checkout(c.actor(), *key, request_hash(c.req, *body, *key)), 201, purchase_json);
          }, true});
   r.add({"POST", "/api/v1/pension/purchases", Access::kUser, [&sales](Context& c) {
            auto body = parse_object(c.req.body);
@@ -190,7 +192,7 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
              if (!spec.ok()) return error_response(spec.error());
              specs.push_back(*spec);
            }
-           return reply(sales.buy(c.actor(), static_cast<int>(**round), specs, *key, request_hash(c.req, *body)), 201,
+           return reply(sales.buy(c.actor(), static_cast<int>(**round), specs, *key, request_hash(c.req, *body, *key)), 201,
                         purchase_json);
          }, true});
   r.add({"GET", "/api/v1/pension/purchased", Access::kUser, [d, &sales](Context& c) {

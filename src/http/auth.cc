@@ -3,6 +3,7 @@
 
 #include <jwt.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -27,10 +28,30 @@ Result<Claims> TokenAuthority::verify_header(std::optional<std::string_view> hea
   return verify(h.substr(kBearer.size()));
 }
 
+static long long now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 Result<Claims> TokenAuthority::verify(std::string_view token) const {
   if (token.size() > 4096) return unauthorized("토큰이 너무 깁니다.");
-  // Check the header ourselves first: only HS256 is accepted, whatever libjwt would allow.
   const std::string tok(token);
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = cache_.find(tok); it != cache_.end()) {
+      if (it->second.exp != 0 && it->second.exp <= now_seconds()) return unauthorized("토큰이 만료되었습니다.");
+      return it->second.claims;
+    }
+  }
+  long long exp = 0;
+  auto claims = decode(tok, &exp);
+  if (!claims.ok()) return claims;
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() >= 100'000) cache_.clear();
+  cache_.emplace(tok, Cached{*claims, exp});
+  return claims;
+}
+
+Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out) const {
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, tok.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
                  static_cast<int>(secret_.size())) != 0 || raw == nullptr)
@@ -51,8 +72,9 @@ Result<Claims> TokenAuthority::verify(std::string_view token) const {
   if (c.user_id.empty() || c.user_id.size() > 64) return unauthorized("id 클레임이 올바르지 않습니다.");
   if (auto exp = json.find("exp"); exp != json.end()) {
     if (!exp->is_number()) return unauthorized("exp 클레임이 올바르지 않습니다.");
-    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (exp->get<double>() <= now) return unauthorized("토큰이 만료되었습니다.");
+    if (exp->get<double>() <= static_cast<double>(now_seconds())) return unauthorized("토큰이 만료되었습니다.");
+    // exp in the past or far future both fit: clamp so the cache comparison is safe.
+    *exp_out = static_cast<long long>(std::min(exp->get<double>(), 4e18));
   }
   if (auto n = json.find("name"); n != json.end() && n->is_string()) c.name = *n;
   if (auto e = json.find("email"); e != json.end() && e->is_string()) c.email = *e;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 
@@ -32,7 +34,17 @@ class TokenAuthority {
   std::string issue(const Claims& claims, std::chrono::seconds ttl) const;
 
  private:
+  Result<Claims> decode(const std::string& token, long long* exp) const;
+
   std::string secret_;
+  // Tokens verified before, with their exp (0 = none): a repeated token skips the HMAC and JSON
+  // work. Bounded; cleared when full. Only valid tokens are cached, and exp is rechecked.
+  struct Cached {
+    Claims claims;
+    long long exp;
+  };
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, Cached> cache_;
 };
 
 }  // namespace p720::http

@@ -61,7 +61,8 @@ Response error_response(const Error& error) {
   }
   Response r;
   r.status = m.status;
-  r.body = body.dump();
+  // Messages may quote client input (e.g. the path); invalid UTF-8 must not make dump() throw.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -8,7 +8,14 @@
 
 namespace p720::store {
 
+struct StoreOptions {
+  // Record purchase and prize events in the outbox table (in the same transaction) for a relay
+  // to publish; on when an event stream (Redis) is configured, off otherwise so the table does
+  // not grow without a reader.
+  bool outbox = false;
+};
+
 // Throws std::invalid_argument for a malformed URL, SqlError when the database cannot be opened.
-std::unique_ptr<Store> open_store(const std::string& url);
+std::unique_ptr<Store> open_store(const std::string& url, StoreOptions options = {});
 
 }  // namespace p720::store

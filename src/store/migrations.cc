@@ -40,6 +40,16 @@ const std::vector<Migration>& migrations() {
            " result INT NOT NULL, monthly BIGINT NOT NULL, months INT NOT NULL,"
            " first_payment_month VARCHAR(7) NOT NULL)",
            "CREATE INDEX annuities_user ON annuities (user_id)",
+           // Tickets owned per user and round, so the per-round limit is one row, not a count.
+           "CREATE TABLE user_rounds (user_id {TEXT} NOT NULL, round INT NOT NULL, tickets INT NOT NULL,"
+           " PRIMARY KEY (user_id, round))",
+       }},
+      {2,
+       {
+           // Transactional outbox: events written in the same transaction as the purchase or
+           // prize they describe; a relay publishes them (Redis stream) and deletes them.
+           "CREATE TABLE outbox (id {ID}, kind VARCHAR(16) NOT NULL, payload TEXT NOT NULL,"
+           " created_at VARCHAR(40) NOT NULL)",
        }},
   };
   return all;
@@ -47,11 +57,63 @@ const std::vector<Migration>& migrations() {
 
 std::string render(std::string sql, Dialect d) {
   auto replace = [&](const std::string& from, const std::string& to) {
-    for (size_t p; (p = sql.find(from)) != std::string::npos;) sql.replace(p, from.size(), to);
+    for (size_t p = 0; (p = sql.find(from, p)) != std::string::npos; p += to.size()) sql.replace(p, from.size(), to);
   };
   replace("{ID}", d == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT PRIMARY KEY AUTO_INCREMENT");
   replace("{TEXT}", "VARCHAR(64)");
+  if (d == Dialect::kMysql) {
+    // MariaDB cannot roll DDL back, so a start that died midway re-runs the statements of its
+    // migration: they must be idempotent. Binary, no-pad collation compares ids exactly as SQLite.
+    const bool table = sql.rfind("CREATE TABLE ", 0) == 0;
+    replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ");
+    replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ");
+    if (table) sql += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
+  }
   return sql;
+}
+
+void apply_sqlite(SqlConnection& conn) {
+  conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at VARCHAR(40))");
+  for (const auto& m : migrations()) {
+    // SQLite DDL is transactional: each migration applies whole or not at all.
+    conn.exec("BEGIN IMMEDIATE");
+    try {
+      auto rows = conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
+      if (rows.empty()) {
+        for (const auto& s : m.statements) conn.exec(render(s, conn.dialect()));
+        conn.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'applied')",
+                   {SqlValue{(long long)m.version}});
+      }
+      conn.exec("COMMIT");
+    } catch (const SqlError&) {
+      try { conn.exec("ROLLBACK"); } catch (const SqlError&) {}
+      throw;
+    }
+  }
+}
+
+void apply_mysql(SqlConnection& conn) {
+  // DDL commits implicitly on MariaDB, so transactions cannot keep two starting instances
+  // apart: a named server lock does. It is released when the connection closes, too.
+  auto got = conn.query("SELECT GET_LOCK('pension720_migrations', 60)", {});
+  if (got.empty() || got[0].null(0) || got[0].i(0) != 1)
+    throw SqlError(SqlError::Kind::kOther, "could not take the migration lock within 60 s");
+  try {
+    conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at VARCHAR(40))"
+              " ENGINE=InnoDB");
+    for (const auto& m : migrations()) {
+      auto rows = conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
+      if (!rows.empty()) continue;
+      for (const auto& s : m.statements) conn.exec(render(s, conn.dialect()));
+      // Recorded last: a crash before this line re-runs the (idempotent) statements.
+      conn.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'applied')",
+                 {SqlValue{(long long)m.version}});
+    }
+  } catch (const SqlError&) {
+    try { conn.query("SELECT RELEASE_LOCK('pension720_migrations')", {}); } catch (const SqlError&) {}
+    throw;
+  }
+  conn.query("SELECT RELEASE_LOCK('pension720_migrations')", {});
 }
 
 }  // namespace
@@ -59,24 +121,8 @@ std::string render(std::string sql, Dialect d) {
 int latest_schema_version() { return migrations().back().version; }
 
 void apply_migrations(SqlConnection& conn) {
-  conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at VARCHAR(40))");
-  for (const auto& m : migrations()) {
-    conn.exec(conn.dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
-    try {
-      auto rows = conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
-      if (rows.empty()) {
-        // Record the version first: on MariaDB a concurrent starter fails here on the primary
-        // key instead of half-applying DDL (which MariaDB cannot roll back).
-        conn.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'start')",
-                   {SqlValue{(long long)m.version}});
-        for (const auto& s : m.statements) conn.exec(render(s, conn.dialect()));
-      }
-      conn.exec("COMMIT");
-    } catch (const SqlError& e) {
-      try { conn.exec("ROLLBACK"); } catch (const SqlError&) {}
-      if (e.kind != SqlError::Kind::kUnique) throw;
-    }
-  }
+  if (conn.dialect() == Dialect::kSqlite) apply_sqlite(conn);
+  else apply_mysql(conn);
 }
 
 }  // namespace p720::store

@@ -6,7 +6,9 @@
 namespace p720::store {
 
 // Creates schema_migrations if needed and applies every migration not yet recorded, each in its
-// own transaction. Safe to run from several processes at once on MariaDB (a lost race retries).
+// own transaction on SQLite; on MariaDB (where DDL commits implicitly) concurrent starters are
+// serialised by GET_LOCK and statements are idempotent, so a start that died midway is repaired.
+// Throws SqlError when a migration fails.
 void apply_migrations(SqlConnection& conn);
 
 // The newest schema version this binary knows.

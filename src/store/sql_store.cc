@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "domain/calendar.h"
@@ -70,15 +71,43 @@ long long credit(SqlConnection& c, const std::string& user, long long delta, con
   return after;
 }
 
-std::vector<int> sold_among(SqlConnection& c, int round, const std::vector<int>& tickets) {
-  Params p{v(round)};
+// The sold ones among `tickets`, not counting those of purchase `own` (being inserted now).
+std::vector<int> sold_among(SqlConnection& c, int round, const std::vector<int>& tickets, long long own = 0) {
+  Params p{v(round), v(own)};
   for (int t : tickets) p.push_back(v(t));
-  auto rows = c.query("SELECT ticket FROM tickets WHERE round = ? AND ticket IN (" + placeholders(tickets.size()) +
-                          ") ORDER BY ticket",
+  auto rows = c.query("SELECT ticket FROM tickets WHERE round = ? AND purchase_id <> ? AND ticket IN (" +
+                          placeholders(tickets.size()) + ") ORDER BY ticket",
                       p);
   std::vector<int> sold;
   for (auto& r : rows) sold.push_back(static_cast<int>(r.i(0)));
   return sold;
+}
+
+// Takes `amount` from the wallet if it holds that much; the new balance, or nullopt.
+std::optional<long long> debit(SqlConnection& c, const std::string& user, long long amount) {
+  if (c.dialect() == Dialect::kSqlite) {
+    auto rows = c.query("UPDATE wallets SET balance = balance - ? WHERE user_id = ? AND balance >= ? RETURNING balance",
+                        {v(amount), v(user), v(amount)});
+    if (rows.empty()) return std::nullopt;
+    return rows[0].i(0);
+  }
+  c.query("UPDATE wallets SET balance = balance - ? WHERE user_id = ? AND balance >= ?", {v(amount), v(user), v(amount)});
+  if (c.changes() != 1) return std::nullopt;
+  return balance_of(c, user);
+}
+
+// Adds n to the tickets the user owns in the round; returns the new count.
+long long add_owned(SqlConnection& c, const std::string& user, int round, long long n) {
+  if (c.dialect() == Dialect::kSqlite) {
+    auto rows = c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
+                        "ON CONFLICT (user_id, round) DO UPDATE SET tickets = tickets + excluded.tickets RETURNING tickets",
+                        {v(user), v(round), v(n)});
+    return rows.at(0).i(0);
+  }
+  c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
+          "ON DUPLICATE KEY UPDATE tickets = tickets + VALUES(tickets)",
+          {v(user), v(round), v(n)});
+  return c.query("SELECT tickets FROM user_rounds WHERE user_id = ? AND round = ?", {v(user), v(round)}).at(0).i(0);
 }
 
 PurchaseRecord load_purchase(SqlConnection& c, long long id) {
@@ -106,6 +135,23 @@ Result<std::optional<PurchaseRecord>> find_replay(SqlConnection& c, const std::s
   return std::optional<PurchaseRecord>(std::move(rec));
 }
 
+// The outbox payload of a purchase (JSON, camelCase as in the API).
+std::string purchase_event(const PurchaseRecord& rec) {
+  nlohmann::json tickets = nlohmann::json::array();
+  for (const auto& t : rec.tickets) {
+    const Ticket tk = Ticket::from_index(t.ticket);
+    tickets.push_back({{"ticketId", t.id}, {"group", tk.group}, {"number", tk.number()}});
+  }
+  return nlohmann::json{{"purchaseId", rec.id}, {"userId", rec.user_id}, {"round", rec.round},
+                        {"amount", rec.amount},  {"balance", rec.balance_after}, {"createdAt", rec.created_at},
+                        {"tickets", tickets}}
+      .dump();
+}
+
+void add_event(SqlConnection& c, const std::string& kind, const std::string& payload, const std::string& now) {
+  c.query("INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)", {v(kind), v(payload), v(now)});
+}
+
 }  // namespace
 
 struct SqlStore::Job {
@@ -116,8 +162,8 @@ struct SqlStore::Job {
   std::promise<void> done;
 };
 
-SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch)
-    : factory_(std::move(factory)), max_batch_(max_batch) {
+SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox)
+    : factory_(std::move(factory)), max_batch_(max_batch), outbox_(outbox) {
   writer_ = factory_();
   dialect_ = writer_->dialect();
   apply_migrations(*writer_);
@@ -172,34 +218,75 @@ void SqlStore::writer_loop() {
 
 void SqlStore::run_batch(std::vector<Job*>& batch) {
   std::string failure;
+  bool retry_alone = false;
   try {
     writer_->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
     for (Job* job : batch) {
-      writer_->exec("SAVEPOINT job");
+      writer_->query("SAVEPOINT job", {});  // query(): prepared once, reused
       bool keep = false;
       try {
         keep = job->body(*writer_);
       } catch (const SqlError& e) {
-        if (e.kind == SqlError::Kind::kConnection) throw;
+        // A lost connection, or a deadlock (MariaDB then rolls back the whole transaction,
+        // savepoints included), ends the batch.
+        if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
         spdlog::error("store write failed: {}", e.what());
         job->fail(e.what());
       }
-      if (!keep) writer_->exec("ROLLBACK TO SAVEPOINT job");
-      writer_->exec("RELEASE SAVEPOINT job");
+      if (!keep) writer_->query("ROLLBACK TO SAVEPOINT job", {});
+      writer_->query("RELEASE SAVEPOINT job", {});
     }
     writer_->exec("COMMIT");
   } catch (const SqlError& e) {
-    failure = e.what();
-    spdlog::error("store batch of {} failed: {}", batch.size(), failure);
+    spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
+    if (e.kind == SqlError::Kind::kRetry) retry_alone = true;
+    else failure = e.what();
     try { writer_->exec("ROLLBACK"); } catch (const SqlError&) {}
     // The connection may be broken (MariaDB restarted): open a new one for the next batch.
     if (e.kind == SqlError::Kind::kConnection) {
       try { writer_ = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
     }
   }
+  if (retry_alone) {
+    // Nothing of the batch committed: run each job again in its own transaction, so every
+    // caller gets a real answer, never a half-applied one.
+    for (Job* job : batch) {
+      run_alone(job);
+      job->done.set_value();
+    }
+    return;
+  }
   for (Job* job : batch) {
     if (!failure.empty()) job->fail(failure);
     job->done.set_value();
+  }
+}
+
+void SqlStore::run_alone(Job* job) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      writer_->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+      bool keep = false;
+      try {
+        keep = job->body(*writer_);
+      } catch (const SqlError& e) {
+        if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
+        spdlog::error("store write failed: {}", e.what());
+        job->fail(e.what());
+      }
+      writer_->exec(keep ? "COMMIT" : "ROLLBACK");
+      return;
+    } catch (const SqlError& e) {
+      try { writer_->exec("ROLLBACK"); } catch (const SqlError&) {}
+      if (e.kind == SqlError::Kind::kRetry && attempt < kAttempts) continue;
+      spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
+      if (e.kind == SqlError::Kind::kConnection) {
+        try { writer_ = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
+      }
+      job->fail(e.what());
+      return;
+    }
   }
 }
 
@@ -222,15 +309,19 @@ void SqlStore::release_reader(std::unique_ptr<SqlConnection> c) {
 
 template <class T>
 Result<T> SqlStore::read(const std::function<Result<T>(SqlConnection&)>& body) {
-  std::unique_ptr<SqlConnection> c;
-  try {
-    c = acquire_reader();
-    auto r = body(*c);
-    release_reader(std::move(c));
-    return r;
-  } catch (const SqlError& e) {
-    // A connection that threw is dropped, not returned to the pool.
-    return unavailable(e.what());
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<SqlConnection> c;
+    try {
+      c = acquire_reader();
+      auto r = body(*c);
+      release_reader(std::move(c));
+      return r;
+    } catch (const SqlError& e) {
+      // A connection that threw is dropped, not returned to the pool. A pooled one may have
+      // been closed by the server (restart, idle timeout): reads are safe to try once more.
+      if (e.kind == SqlError::Kind::kConnection && attempt == 0) continue;
+      return unavailable(e.what());
+    }
   }
 }
 
@@ -319,43 +410,51 @@ Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
       auto earlier = find_replay(c, cmd.user_id, cmd.idem_key, cmd.idem_hash);
       if (!earlier.ok()) return earlier.error();
       if (*earlier) return std::move(**earlier);
+      // Claim the key first: the same key sent to another instance at the same time waits on
+      // this row until we commit, then fails here and replays our result.
+      try {
+        c.query("INSERT INTO idempotency (user_id, idem_key, request_hash, purchase_id) VALUES (?, ?, ?, 0)",
+                {v(cmd.user_id), v(cmd.idem_key), v(cmd.idem_hash)});
+      } catch (const SqlError& e) {
+        if (e.kind != SqlError::Kind::kUnique) throw;
+        auto again = find_replay(c, cmd.user_id, cmd.idem_key, cmd.idem_hash);
+        if (!again.ok()) return again.error();
+        if (!*again) throw;
+        return std::move(**again);
+      }
     }
-    if (auto sold = sold_among(c, cmd.round, cmd.tickets); !sold.empty())
-      return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(sold));
     const long long amount = cmd.price * static_cast<long long>(cmd.tickets.size());
     // The conditional debit locks the buyer's wallet row (MariaDB), which also serialises this
     // buyer's limit check below across instances.
-    c.query("UPDATE wallets SET balance = balance - ? WHERE user_id = ? AND balance >= ?",
-            {v(amount), v(cmd.user_id), v(amount)});
-    if (c.changes() != 1) return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다.");
-    auto owned = c.query("SELECT COUNT(*) FROM tickets WHERE user_id = ? AND round = ?", {v(cmd.user_id), v(cmd.round)});
-    if (owned[0].i(0) + static_cast<long long>(cmd.tickets.size()) > cmd.round_limit)
+    auto after = debit(c, cmd.user_id, amount);
+    if (!after) return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다.");
+    if (add_owned(c, cmd.user_id, cmd.round, static_cast<long long>(cmd.tickets.size())) > cmd.round_limit)
       return make_error(ErrorCode::kLimitExceeded, "회차당 구매 한도를 초과했습니다.");
-    long long after = balance_of(c, cmd.user_id);
     c.query("INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?)",
-            {v(cmd.user_id), v(cmd.round), v(amount), v(after), v(cmd.created_at)});
-    PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, after, cmd.created_at, {}, false};
+            {v(cmd.user_id), v(cmd.round), v(amount), v(*after), v(cmd.created_at)});
+    PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, *after, cmd.created_at, {}, false};
     for (int t : cmd.tickets) {
       try {
         c.query("INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES (?, ?, ?, ?, ?)",
                 {v(rec.id), v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
       } catch (const SqlError& e) {
-        // Another instance sold it between our check and this insert.
+        // UNIQUE (round, ticket): sold already. The savepoint is rolled back; report every sold one.
         if (e.kind != SqlError::Kind::kUnique) throw;
-        return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::vector<int>{t});
+        return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", sold_among(c, cmd.round, cmd.tickets, rec.id));
       }
       rec.tickets.push_back(TicketRow{c.last_insert_id(), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
     }
     c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, 'PURCHASE', ?, ?, ?, ?)",
-            {v(cmd.user_id), v(-amount), v(after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
+            {v(cmd.user_id), v(-amount), v(*after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
     Params p{v(cmd.user_id), v(cmd.round)};
     for (int t : cmd.tickets) p.push_back(v(t));
     c.query("DELETE FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" + placeholders(cmd.tickets.size()) +
                 ")",
             p);
     if (!cmd.idem_key.empty())
-      c.query("INSERT INTO idempotency (user_id, idem_key, request_hash, purchase_id) VALUES (?, ?, ?, ?)",
-              {v(cmd.user_id), v(cmd.idem_key), v(cmd.idem_hash), v(rec.id)});
+      c.query("UPDATE idempotency SET purchase_id = ? WHERE user_id = ? AND idem_key = ?",
+              {v(rec.id), v(cmd.user_id), v(cmd.idem_key)});
+    if (outbox_) add_event(c, "purchase", purchase_event(rec), cmd.created_at);
     return rec;
   });
 }
@@ -464,7 +563,15 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
     auto sums = c.query("SELECT user_id, SUM(" + once + ") FROM tickets WHERE round = ? AND result >= 3 AND result <= 7 "
                         "GROUP BY user_id ORDER BY user_id",
                         {v(round)});
-    for (auto& s : sums) credit(c, s.s(0), s.i(1), "PRIZE", "round:" + std::to_string(round), now);
+    for (auto& s : sums) {
+      const long long after = credit(c, s.s(0), s.i(1), "PRIZE", "round:" + std::to_string(round), now);
+      if (outbox_)
+        add_event(c, "prize",
+                  nlohmann::json{{"kind", "ONCE"}, {"round", round}, {"userId", s.s(0)}, {"amount", s.i(1)},
+                                 {"balance", after}}
+                      .dump(),
+                  now);
+    }
 
     const std::string first_month = first_payment_month(d.draw_date);
     for (int res : {1, 2, 8}) {
@@ -472,6 +579,17 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
       c.query("INSERT INTO annuities (ticket_id, user_id, round, result, monthly, months, first_payment_month) "
               "SELECT id, user_id, round, result, ?, ?, ? FROM tickets WHERE round = ? AND result = ?",
               {v(prize->monthly), v((long long)prize->months), v(first_month), v(round), v(res)});
+    }
+    if (outbox_) {
+      for (auto& a : c.query("SELECT ticket_id, user_id, result, monthly, months, first_payment_month FROM annuities "
+                             "WHERE round = ? ORDER BY ticket_id",
+                             {v(round)}))
+        add_event(c, "prize",
+                  nlohmann::json{{"kind", "ANNUITY"}, {"round", round},           {"ticketId", a.i(0)},
+                                 {"userId", a.s(1)},  {"result", a.i(2)},         {"monthlyAmount", a.i(3)},
+                                 {"months", a.i(4)},  {"firstPaymentMonth", a.s(5)}}
+                      .dump(),
+                  now);
     }
     c.query("UPDATE draws SET settled = 1 WHERE round = ?", {v(round)});
     return true;
@@ -504,6 +622,8 @@ Result<std::vector<Winning>> SqlStore::winnings_of(const std::string& user) {
 Result<Totals> SqlStore::totals() {
   return read<Totals>([&](SqlConnection& c) -> Result<Totals> {
     // One read transaction so the four sums are of the same instant.
+    // (Connections run READ COMMITTED, where a snapshot lasts one statement: ask for more.)
+    if (dialect_ == Dialect::kMysql) c.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     c.exec(dialect_ == Dialect::kSqlite ? "BEGIN" : "START TRANSACTION WITH CONSISTENT SNAPSHOT");
     Totals t;
     auto sum = [&](const std::string& sql) {
@@ -517,6 +637,27 @@ Result<Totals> SqlStore::totals() {
     c.exec("COMMIT");
     return t;
   });
+}
+
+Result<std::vector<OutboxEvent>> SqlStore::pending_events(int limit) {
+  return read<std::vector<OutboxEvent>>([&](SqlConnection& c) -> Result<std::vector<OutboxEvent>> {
+    std::vector<OutboxEvent> out;
+    for (auto& r : c.query("SELECT id, kind, payload, created_at FROM outbox ORDER BY id LIMIT ?", {v(limit)}))
+      out.push_back(OutboxEvent{r.i(0), r.s(1), r.s(2), r.s(3)});
+    return out;
+  });
+}
+
+Status SqlStore::ack_events(const std::vector<long long>& ids) {
+  if (ids.empty()) return Status::Ok();
+  auto r = write<bool>([&](SqlConnection& c) -> Result<bool> {
+    Params p;
+    for (long long id : ids) p.push_back(v(id));
+    c.query("DELETE FROM outbox WHERE id IN (" + placeholders(ids.size()) + ")", p);
+    return true;
+  });
+  if (!r.ok()) return r.error();
+  return Status::Ok();
 }
 
 Status SqlStore::ping() {

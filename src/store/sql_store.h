@@ -21,7 +21,8 @@ class SqlStore final : public Store {
   using ConnectionFactory = std::function<std::unique_ptr<SqlConnection>()>;
 
   // Opens the writer connection and applies migrations; throws SqlError when that fails.
-  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256);
+  // `outbox`: also write purchase and prize events to the outbox table (see Store).
+  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256, bool outbox = false);
   ~SqlStore() override;
 
   Result<long long> balance(const std::string& user) override;
@@ -47,6 +48,8 @@ class SqlStore final : public Store {
   Result<std::vector<Winning>> winnings_of(const std::string& user) override;
   Result<Totals> totals() override;
   Status ping() override;
+  Result<std::vector<OutboxEvent>> pending_events(int limit) override;
+  Status ack_events(const std::vector<long long>& ids) override;
 
  private:
   struct Job;
@@ -56,11 +59,14 @@ class SqlStore final : public Store {
   Result<T> read(const std::function<Result<T>(SqlConnection&)>& body);
   void writer_loop();
   void run_batch(std::vector<Job*>& batch);
+  // Runs one job in its own transaction, retrying deadlocks; used after a batch was rolled back.
+  void run_alone(Job* job);
   std::unique_ptr<SqlConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqlConnection> c);
 
   ConnectionFactory factory_;
   size_t max_batch_;
+  bool outbox_;
   Dialect dialect_;
   std::unique_ptr<SqlConnection> writer_;
 

@@ -84,6 +84,14 @@ struct Winning {
   std::string draw_date;
 };
 
+// An event waiting in the transactional outbox (kind "purchase" or "prize"; payload is JSON).
+struct OutboxEvent {
+  long long id = 0;
+  std::string kind;
+  std::string payload;
+  std::string created_at;
+};
+
 struct Totals {  // for money conservation checks
   long long deposits = 0, balances = 0, sales = 0, prizes = 0;
 };
@@ -137,6 +145,13 @@ class Store {
 
   virtual Result<Totals> totals() = 0;
   virtual Status ping() = 0;
+
+  // Event outbox, filled only when the store was opened with the outbox on: purchases and prize
+  // settlements write their events in the same transaction. pending_events returns the oldest
+  // `limit` unpublished events in id order; ack_events deletes published ones (unknown ids are
+  // ignored, so several relays may ack the same event).
+  virtual Result<std::vector<OutboxEvent>> pending_events(int /*limit*/) { return std::vector<OutboxEvent>{}; }
+  virtual Status ack_events(const std::vector<long long>& /*ids*/) { return Status::Ok(); }
 };
 
 }  // namespace p720::store

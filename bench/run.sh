@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One-command HTTP benchmark of pension720 on the embedded default (SQLite, every 201 fsynced):
+# purchases/s, p50/p99 latency, ratio to the HTTP ceiling (GET /api/v1/pension/round in the same
+# run), resident memory, and a sell-out estimate. Not a test: it asserts nothing.
+#   bench/run.sh [SECONDS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+CONNS=${2:-64}
+THREADS=${BENCH_WRK_THREADS:-2}
+PORT=${BENCH_PORT:-18990}
+SECRET=bench-secret-0123456789
+WORK=$(mktemp -d /tmp/pension-bench.XXXX)
+BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
+BIN=build-release/pension720
+
+PENSION_RATE_PER_SECOND=0 PENSION_ROUND_LIMIT=5000000 PENSION_ACCESS_LOG=${BENCH_ACCESS_LOG:-false} \
+  $BIN serve --port "$PORT" --db "sqlite:$WORK/bench.db" --now 2026-11-24T12:00:00+09:00 \
+  --token-secret "$SECRET" >"$WORK/server.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do curl -sf "localhost:$PORT/actuator/health" >/dev/null && break; sleep 0.1; done
+
+ADMIN=$($BIN token --user bench-admin --role ADMIN --token-secret "$SECRET")
+: >"$WORK/tokens"
+for i in $(seq 1 "$THREADS"); do
+  $BIN token --user "buyer$i" --token-secret "$SECRET" >>"$WORK/tokens"
+  curl -sf -X POST "localhost:$PORT/api/v1/wallet/deposit" -H "Authorization: Bearer $ADMIN" \
+    -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null
+done
+
+echo "== HTTP ceiling: GET /api/v1/pension/round ($CONNS connections, ${DURATION}s)"
+wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/api/v1/pension/round" >"$WORK/ceiling.txt"
+grep -E "Requests/sec|50%|99%" "$WORK/ceiling.txt"
+
+echo "== Purchases: POST /api/v1/pension/purchases, one ticket each ($CONNS connections, ${DURATION}s)"
+BENCH_TOKENS="$WORK/tokens" BENCH_THREADS=$THREADS \
+  wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/purchase.lua "http://127.0.0.1:$PORT" >"$WORK/buy.txt"
+grep -E "Requests/sec|50%|99%|Non-2xx" "$WORK/buy.txt" || true
+
+ceiling=$(awk '/Requests\/sec/ {print $2}' "$WORK/ceiling.txt")
+buys=$(awk '/Requests\/sec/ {print $2}' "$WORK/buy.txt")
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+sold=$(sqlite3 "$WORK/bench.db" "SELECT COUNT(*) FROM tickets")
+echo "== Summary"
+echo "purchases_per_sec=$buys"
+echo "ceiling_per_sec=$ceiling"
+awk -v b="$buys" -v c="$ceiling" 'BEGIN { printf "ratio_to_ceiling=%.1f%%\n", 100*b/c }'
+echo "tickets_sold=$sold"
+echo "peak_rss_mb=$((rss_kb / 1024))"
+awk -v b="$buys" 'BEGIN { printf "sell_out_estimate=%.0f s for 5,000,000 tickets at this rate\n", 5000000/b }'

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# Starts and stops the scale-out topology on one machine from Debian packages: MariaDB, Redis,
+# N pension720 instances and nginx as the load balancer, all on 127.0.0.1, all state under
+# tmp/topology/ (no systemd, nothing installed system-wide). Used by the topology test and by a
+# person trying it out:
+#
+#   scripts/topology.sh start [--instances 3] [--fresh]   # everything; prints the URL
+#   scripts/topology.sh stop                              # everything, gracefully
+#   scripts/topology.sh status
+#   scripts/topology.sh start-db                          # MariaDB + Redis only (unit tests)
+#   scripts/topology.sh restart-redis | kill-instance N | start-instance N | env
+#
+# Settings (environment): PENSION_BIN (default build/pension720), PENSION_TOKEN_SECRET (default:
+# generated once into tmp/topology/token-secret), PENSION_NOW (passed to the instances),
+# TOPO_DIR, TOPO_LB_PORT (18080), TOPO_APP_PORT (first instance, 18081), TOPO_DB_PORT (3307),
+# TOPO_REDIS_PORT (6380), TOPO_DB_PASSWORD (pension).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DIR="${TOPO_DIR:-$ROOT/tmp/topology}"
+LB_PORT="${TOPO_LB_PORT:-18080}"
+APP_PORT="${TOPO_APP_PORT:-18081}"
+DB_PORT="${TOPO_DB_PORT:-3307}"
+REDIS_PORT="${TOPO_REDIS_PORT:-6380}"
+DB_USER=pension
+DB_PASSWORD="${TOPO_DB_PASSWORD:-pension}"
+DB_NAME=pension720
+BIN="${PENSION_BIN:-$ROOT/build/pension720}"
+ME="$(id -un)"
+
+DB_DIR="$DIR/mariadb"
+DB_SOCK="$DB_DIR/mariadb.sock"
+REDIS_DIR="$DIR/redis"
+NGINX_DIR="$DIR/nginx"
+APP_DIR="$DIR/instances"
+
+log() { echo "[topology] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Polls `$@` until it succeeds, at most $1 seconds (every 0.2 s).
+wait_for() {
+  local seconds=$1; shift
+  local tries=$((seconds * 5))
+  for ((i = 0; i < tries; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# Sends $2 (a signal) to the process in pid file $1 and waits up to $3 seconds for it to exit,
+# then SIGKILLs it.
+stop_pid() {
+  local pidfile=$1 sig=$2 seconds=$3
+  alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  local pid; pid=$(cat "$pidfile")
+  kill "-$sig" "$pid" 2>/dev/null || true
+  if ! wait_for "$seconds" bash -c "! kill -0 $pid"; then
+    log "pid $pid did not stop after SIG$sig; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_for 5 bash -c "! kill -0 $pid" || true
+  fi
+  rm -f "$pidfile"
+}
+
+db_url() { echo "mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$DB_PORT/${1:-$DB_NAME}"; }
+redis_url() { echo "redis://127.0.0.1:$REDIS_PORT"; }
+sql_root() { mariadb --no-defaults --socket="$DB_SOCK" -uroot "$@"; }
+
+start_mariadb() {
+  mkdir -p "$DB_DIR"
+  if alive "$DB_DIR/mariadb.pid"; then return 0; fi
+  command -v mariadbd >/dev/null || command -v /usr/sbin/mariadbd >/dev/null || die "mariadb-server is not installed (scripts/install-deps.sh)"
+  if [[ ! -d "$DB_DIR/data/mysql" ]]; then
+    log "initialising MariaDB in $DB_DIR/data"
+    mariadb-install-db --no-defaults --datadir="$DB_DIR/data" --user="$ME" --auth-root-authentication-method=normal \
+      --skip-test-db >"$DB_DIR/install.log" 2>&1 || { cat "$DB_DIR/install.log" >&2; die "mariadb-install-db failed"; }
+  fi
+  log "starting MariaDB on 127.0.0.1:$DB_PORT"
+  # Durable commits (flush the log at every commit); binary, no-pad collation like SQLite.
+  setsid /usr/sbin/mariadbd --no-defaults --datadir="$DB_DIR/data" --socket="$DB_SOCK" --port="$DB_PORT" \
+    --bind-address=127.0.0.1 --pid-file="$DB_DIR/mariadb.pid" --user="$ME" --skip-name-resolve \
+    --log-error="$DB_DIR/error.log" --innodb-flush-log-at-trx-commit=1 --innodb-buffer-pool-size=256M \
+    --max-connections=2000 --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
+    </dev/null >>"$DB_DIR/stdout.log" 2>&1 &
+  wait_for 60 sql_root -e "SELECT 1" || { tail -20 "$DB_DIR/error.log" >&2; die "MariaDB did not start"; }
+  wait_for 10 test -f "$DB_DIR/mariadb.pid" || die "MariaDB wrote no pid file"
+  sql_root <<SQL
+DROP USER IF EXISTS ''@'localhost';
+CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+-- All databases: the conformance tests create one database per test.
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+CREATE DATABASE IF NOT EXISTS $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+SQL
+}
+
+start_redis() {
+  mkdir -p "$REDIS_DIR"
+  if alive "$REDIS_DIR/redis.pid"; then return 0; fi
+  log "starting Redis on 127.0.0.1:$REDIS_PORT"
+  # appendfsync always: a published event (already deleted from the outbox) survives a crash.
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \
+    --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --appendonly yes \
+    --appendfsync always --save "" >/dev/null
+  wait_for 20 redis-cli -p "$REDIS_PORT" ping || die "Redis did not start"
+  wait_for 10 test -f "$REDIS_DIR/redis.pid" || die "Redis wrote no pid file"
+}
+
+stop_redis() { stop_pid "$REDIS_DIR/redis.pid" TERM 20; }
+
+token_secret() {
+  if [[ -n "${PENSION_TOKEN_SECRET:-}" ]]; then echo "$PENSION_TOKEN_SECRET"; return; fi
+  mkdir -p "$DIR"
+  [[ -s "$DIR/token-secret" ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DIR/token-secret"
+  cat "$DIR/token-secret"
+}
+
+start_instance() {
+  local n=$1 port=$((APP_PORT + $1 - 1))
+  mkdir -p "$APP_DIR"
+  local pidfile="$APP_DIR/$n.pid"
+  if alive "$pidfile"; then return 0; fi
+  [[ -x "$BIN" ]] || die "no pension720 binary at $BIN (scripts/build.sh, or set PENSION_BIN)"
+  log "starting instance $n on 127.0.0.1:$port"
+  PENSION_TOKEN_SECRET="$(token_secret)" PENSION_DEMO="${TOPO_DEMO:-1}" \
+    setsid "$BIN" serve --port "$port" --db "$(db_url)" --redis "$(redis_url)" \
+    </dev/null >>"$APP_DIR/$n.log" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+wait_instance() {
+  local n=$1 port=$((APP_PORT + $1 - 1))
+  wait_for 60 curl -fsS "http://127.0.0.1:$port/actuator/health" || {
+    tail -20 "$APP_DIR/$n.log" >&2
+    die "instance $n did not become healthy"
+  }
+}
+
+instance_count() {
+  if [[ -f "$DIR/instances.count" ]]; then cat "$DIR/instances.count"; else echo 3; fi
+}
+
+write_nginx_conf() {
+  local n=$1
+  mkdir -p "$NGINX_DIR/tmp"
+  {
+    [[ $(id -u) -eq 0 ]] && echo "user root;"
+    cat <<EOF
+worker_processes 2;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $NGINX_DIR/tmp/body;
+  proxy_temp_path $NGINX_DIR/tmp/proxy;
+  fastcgi_temp_path $NGINX_DIR/tmp/fastcgi;
+  uwsgi_temp_path $NGINX_DIR/tmp/uwsgi;
+  scgi_temp_path $NGINX_DIR/tmp/scgi;
+  client_max_body_size 1m;
+  client_body_buffer_size 128k;
+  upstream pension720 {
+EOF
+    for ((i = 1; i <= n; i++)); do
+      echo "    server 127.0.0.1:$((APP_PORT + i - 1)) max_fails=1 fail_timeout=3s;"
+    done
+    cat <<EOF
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$LB_PORT;
+    location / {
+      proxy_pass http://pension720;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Request-Id \$request_id;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 60s;
+      proxy_max_temp_file_size 0;
+      # Try the next instance when one cannot be reached. nginx never re-sends a POST that
+      # reached an instance (no "non_idempotent"): a buyer retries it with its Idempotency-Key.
+      proxy_next_upstream error timeout;
+      proxy_next_upstream_tries 3;
+    }
+  }
+}
+EOF
+  } >"$NGINX_DIR/nginx.conf"
+}
+
+start_nginx() {
+  local n=$1
+  if alive "$NGINX_DIR/nginx.pid"; then return 0; fi
+  command -v nginx >/dev/null || command -v /usr/sbin/nginx >/dev/null || die "nginx is not installed"
+  write_nginx_conf "$n"
+  log "starting nginx on 127.0.0.1:$LB_PORT"
+  /usr/sbin/nginx -p "$NGINX_DIR" -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf" \
+    || die "nginx did not start (see $NGINX_DIR/error.log)"
+  wait_for 10 test -f "$NGINX_DIR/nginx.pid" || die "nginx wrote no pid file"
+}
+
+reset_data() {
+  log "fresh: emptying database $DB_NAME and Redis"
+  sql_root -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;"
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+}
+
+print_env() {
+  echo "PENSION_URL=http://127.0.0.1:$LB_PORT"
+  echo "PENSION_DB=$(db_url)"
+  echo "PENSION_REDIS=$(redis_url)"
+  echo "PENSION_TEST_MYSQL=$(db_url pension_test)"
+  echo "PENSION_TEST_REDIS=$(redis_url)"
+  echo "TOPO_DB_SOCKET=$DB_SOCK"
+}
+
+cmd_start() {
+  local n fresh=0
+  n=$(instance_count)
+  while (($#)); do
+    case "$1" in
+      --instances) n=$2; shift 2 ;;
+      --fresh) fresh=1; shift ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
+  [[ "$n" =~ ^[1-9][0-9]?$ ]] || die "--instances must be 1..99"
+  mkdir -p "$DIR"
+  echo "$n" >"$DIR/instances.count"
+  start_mariadb
+  start_redis
+  if ((fresh)); then
+    for f in "$APP_DIR"/*.pid; do [[ -e "$f" ]] && stop_pid "$f" TERM 20; done
+    reset_data
+  fi
+  # The first instance applies the migrations alone; the others then find them done (they
+  # would also be safe concurrently: GET_LOCK serialises them).
+  start_instance 1
+  wait_instance 1
+  for ((i = 2; i <= n; i++)); do start_instance "$i"; done
+  for ((i = 2; i <= n; i++)); do wait_instance "$i"; done
+  start_nginx "$n"
+  wait_for 20 curl -fsS "http://127.0.0.1:$LB_PORT/actuator/health" || die "nginx does not reach the instances"
+  log "up: http://127.0.0.1:$LB_PORT ($n instances); logs in $DIR"
+  print_env
+}
+
+cmd_stop() {
+  stop_pid "$NGINX_DIR/nginx.pid" QUIT 20
+  for f in "$APP_DIR"/*.pid; do [[ -e "$f" ]] && stop_pid "$f" TERM 30; done
+  stop_redis
+  stop_pid "$DB_DIR/mariadb.pid" TERM 60
+  log "stopped"
+}
+
+cmd_status() {
+  local rc=0
+  show() { if alive "$2"; then echo "$1: running (pid $(cat "$2"))"; else echo "$1: stopped"; rc=1; fi; }
+  show "mariadb 127.0.0.1:$DB_PORT" "$DB_DIR/mariadb.pid"
+  show "redis 127.0.0.1:$REDIS_PORT" "$REDIS_DIR/redis.pid"
+  for ((i = 1; i <= $(instance_count); i++)); do show "instance $i 127.0.0.1:$((APP_PORT + i - 1))" "$APP_DIR/$i.pid"; done
+  show "nginx 127.0.0.1:$LB_PORT" "$NGINX_DIR/nginx.pid"
+  return $rc
+}
+
+case "${1:-}" in
+  start) shift; cmd_start "$@" ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  start-db) start_mariadb; start_redis; print_env ;;
+  restart-redis) stop_redis; start_redis ;;
+  kill-instance)
+    [[ -n "${2:-}" ]] || die "kill-instance N"
+    stop_pid "$APP_DIR/$2.pid" KILL 10 ;;
+  start-instance) [[ -n "${2:-}" ]] || die "start-instance N"; start_instance "$2"; wait_instance "$2" ;;
+  env) print_env ;;
+  *) echo "usage: $0 {start [--instances N] [--fresh]|stop|status|start-db|restart-redis|kill-instance N|start-instance N|env}" >&2; exit 2 ;;
+esac

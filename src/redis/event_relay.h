@@ -1,0 +1,54 @@
+// Publishes the store's outbox to the Redis stream `pension720:events`, in outbox order, and
+// deletes what was published. Retries while Redis is down, so no event is lost.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "redis/redis_client.h"
+#include "store/store.h"
+
+namespace p720::redis {
+
+// Owns one background thread, started by the constructor and joined by the destructor.
+//
+// Delivery is exactly-once in practice: each event is XADDed by a Lua script that first sets a
+// per-event marker (SET NX, kept an hour), so several instances relaying the same outbox, or a
+// relay that died between XADD and deleting the row, never publish an event twice. Stream
+// entries carry fields id, kind ("purchase" | "prize"), payload (JSON) and createdAt.
+class EventRelay {
+ public:
+  EventRelay(RedisClient& client, store::Store& store, std::string stream = "pension720:events",
+             std::chrono::milliseconds idle_poll = std::chrono::milliseconds(200),
+             std::chrono::milliseconds retry = std::chrono::milliseconds(500));
+  ~EventRelay();
+  EventRelay(const EventRelay&) = delete;
+  EventRelay& operator=(const EventRelay&) = delete;
+
+  // Publishes pending events once; returns how many were published (for tests and the loop).
+  // Stops at the first event Redis did not take; the rest stay for the next pass.
+  int pump(int limit = 200);
+  // Whether the latest pass stopped on an error (Redis or the store unreachable).
+  bool last_pass_failed() const { return failed_.load(); }
+
+ private:
+  void loop();
+
+  RedisClient& client_;
+  store::Store& store_;
+  std::string stream_;
+  std::chrono::milliseconds idle_poll_;
+  std::chrono::milliseconds retry_;
+  std::atomic<bool> failed_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace p720::redis

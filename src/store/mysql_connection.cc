@@ -1,0 +1,244 @@
+// MariaDB adapter for SqlConnection.
+#include "store/mysql_connection.h"
+
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace p720::store {
+namespace {
+
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0)
+      throw std::invalid_argument("bad %-escape in mysql URL");
+    out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+    i += 2;
+  }
+  return out;
+}
+
+bool integer_field(const MYSQL_FIELD& f) {
+  switch (f.type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_YEAR:
+      return true;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+      return f.decimals == 0;  // SUM and COUNT of integers
+    default:
+      return false;
+  }
+}
+
+SqlError::Kind kind_of(unsigned code) {
+  switch (code) {
+    case ER_DUP_ENTRY:
+    case ER_DUP_ENTRY_WITH_KEY_NAME:
+      return SqlError::Kind::kUnique;
+    case ER_LOCK_DEADLOCK:
+    case ER_LOCK_WAIT_TIMEOUT:
+      return SqlError::Kind::kRetry;
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_UNKNOWN_HOST:
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
+    case CR_COMMANDS_OUT_OF_SYNC:
+    case ER_CONNECTION_KILLED:
+    case ER_SERVER_SHUTDOWN:
+    case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT: the server closed an idle connection
+      return SqlError::Kind::kConnection;
+    default:
+      return SqlError::Kind::kOther;
+  }
+}
+
+}  // namespace
+
+MysqlParams parse_mysql_url(const std::string& url) {
+  const std::string scheme = "mysql://";
+  if (url.rfind(scheme, 0) != 0) throw std::invalid_argument("not a mysql:// URL: " + url);
+  std::string rest = url.substr(scheme.size());
+  MysqlParams p;
+  const auto at = rest.rfind('@');
+  if (at == std::string::npos) throw std::invalid_argument("mysql URL needs user@host: mysql://user:pass@host:port/db");
+  const std::string cred = rest.substr(0, at);
+  rest = rest.substr(at + 1);
+  const auto colon = cred.find(':');
+  p.user = percent_decode(cred.substr(0, colon));
+  if (colon != std::string::npos) p.password = percent_decode(cred.substr(colon + 1));
+  const auto slash = rest.find('/');
+  if (slash == std::string::npos || slash + 1 >= rest.size())
+    throw std::invalid_argument("mysql URL needs a database: mysql://user:pass@host:port/db");
+  p.database = rest.substr(slash + 1);
+  if (auto q = p.database.find('?'); q != std::string::npos) p.database.resize(q);
+  std::string hostport = rest.substr(0, slash);
+  if (auto c = hostport.rfind(':'); c != std::string::npos) {
+    const std::string port = hostport.substr(c + 1);
+    char* end = nullptr;
+    long n = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || n <= 0 || n > 65535) throw std::invalid_argument("bad port in mysql URL");
+    p.port = static_cast<unsigned>(n);
+    hostport.resize(c);
+  }
+  if (hostport.empty()) throw std::invalid_argument("mysql URL needs a host");
+  p.host = hostport;
+  if (p.user.empty()) throw std::invalid_argument("mysql URL needs a user");
+  for (char ch : p.database)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'))
+      throw std::invalid_argument("mysql database name may use only letters, digits and _: " + p.database);
+  return p;
+}
+
+MysqlConnection::MysqlConnection(const MysqlParams& params) {
+  try {
+    connect(params, true);
+  } catch (const SqlError&) {
+    if (!db_ || mysql_errno(db_) != ER_BAD_DB_ERROR) throw;
+    // First start against an empty server: create the database, then use it.
+    mysql_close(db_);
+    db_ = nullptr;
+    connect(params, false);
+    run("CREATE DATABASE IF NOT EXISTS `" + params.database +
+        "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
+    if (mysql_select_db(db_, params.database.c_str()) != 0) fail("select database");
+  }
+  // READ COMMITTED: see the class comment. A lock held by another instance's transaction is
+  // waited for 10 s at most; the store retries the transaction after that.
+  run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  run("SET SESSION innodb_lock_wait_timeout = 10");
+}
+
+MysqlConnection::~MysqlConnection() {
+  if (db_) mysql_close(db_);
+}
+
+void MysqlConnection::connect(const MysqlParams& p, bool with_db) {
+  db_ = mysql_init(nullptr);
+  if (!db_) throw SqlError(SqlError::Kind::kConnection, "mysql_init: out of memory");
+  unsigned connect_timeout = 5, io_timeout = 120;
+  mysql_options(db_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  mysql_options(db_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+  mysql_options(db_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+  mysql_options(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // Affected rows = matched rows, as in SQLite, so `UPDATE ... WHERE balance >= ?` reports 1
+  // even when the new value equals the old.
+  if (!mysql_real_connect(db_, p.host.c_str(), p.user.c_str(), p.password.c_str(),
+                          with_db ? p.database.c_str() : nullptr, p.port, nullptr,
+                          CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
+    const unsigned code = mysql_errno(db_);
+    const std::string msg = "mysql connect " + p.host + ":" + std::to_string(p.port) + ": " + mysql_error(db_);
+    // Keep db_ open so the caller can read the error code; a bad database is recoverable.
+    throw SqlError(code == ER_BAD_DB_ERROR ? SqlError::Kind::kOther : SqlError::Kind::kConnection, msg);
+  }
+}
+
+void MysqlConnection::fail(std::string_view what) {
+  const unsigned code = mysql_errno(db_);
+  std::string sql(what.substr(0, 200));
+  throw SqlError(kind_of(code), "mysql error " + std::to_string(code) + " (" + mysql_error(db_) + ") in: " + sql);
+}
+
+void MysqlConnection::run(const std::string& sql) {
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail(sql);
+  // Drain every result of a multi-statement text so the connection stays in sync.
+  for (;;) {
+    if (MYSQL_RES* res = mysql_store_result(db_)) mysql_free_result(res);
+    else if (mysql_field_count(db_) != 0) fail(sql);
+    const int next = mysql_next_result(db_);
+    if (next == -1) break;
+    if (next > 0) fail(sql);
+  }
+}
+
+void MysqlConnection::exec(std::string_view sql) { run(std::string(sql)); }
+
+std::string MysqlConnection::bind(std::string_view sql, const std::vector<SqlValue>& params) {
+  std::string out;
+  out.reserve(sql.size() + params.size() * 8);
+  size_t next = 0;
+  char quote = 0;
+  for (char ch : sql) {
+    if (quote) {
+      if (ch == quote) quote = 0;
+      out += ch;
+    } else if (ch == '\'' || ch == '"' || ch == '`') {
+      quote = ch;
+      out += ch;
+    } else if (ch == '?') {
+      if (next >= params.size()) throw SqlError(SqlError::Kind::kOther, "too few parameters for: " + std::string(sql));
+      const auto& p = params[next++];
+      if (p.index() == 1) {
+        out += std::to_string(std::get<1>(p));
+      } else if (p.index() == 2) {
+        const auto& s = std::get<2>(p);
+        std::string buf(s.size() * 2 + 1, '\0');
+        // Escapes for the connection's character set and honours NO_BACKSLASH_ESCAPES.
+        const unsigned long n = mysql_real_escape_string(db_, buf.data(), s.data(), s.size());
+        out += '\'';
+        out.append(buf.data(), n);
+        out += '\'';
+      } else {
+        out += "NULL";
+      }
+    } else {
+      out += ch;
+    }
+  }
+  if (next != params.size()) throw SqlError(SqlError::Kind::kOther, "too many parameters for: " + std::string(sql));
+  return out;
+}
+
+std::vector<SqlRow> MysqlConnection::query(std::string_view sql, const std::vector<SqlValue>& params) {
+  const std::string text = bind(sql, params);
+  if (mysql_real_query(db_, text.data(), text.size()) != 0) fail(text);
+  std::vector<SqlRow> rows;
+  MYSQL_RES* res = mysql_store_result(db_);
+  if (!res) {
+    if (mysql_field_count(db_) != 0) fail(text);
+    changes_ = static_cast<long long>(mysql_affected_rows(db_));
+    if (auto id = mysql_insert_id(db_); id != 0) insert_id_ = static_cast<long long>(id);
+    return rows;
+  }
+  struct Free {
+    MYSQL_RES* r;
+    ~Free() { mysql_free_result(r); }
+  } guard{res};
+  const unsigned n = mysql_num_fields(res);
+  MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  rows.reserve(mysql_num_rows(res));
+  while (MYSQL_ROW r = mysql_fetch_row(res)) {
+    unsigned long* len = mysql_fetch_lengths(res);
+    SqlRow row;
+    row.cols.reserve(n);
+    for (unsigned c = 0; c < n; ++c) {
+      if (!r[c]) row.cols.emplace_back(std::monostate{});
+      else if (integer_field(fields[c])) row.cols.emplace_back(std::strtoll(r[c], nullptr, 10));
+      else row.cols.emplace_back(std::string(r[c], len[c]));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace p720::store

@@ -1,0 +1,58 @@
+// SqlConnection over MariaDB Connector/C: text protocol with client-side escaping of `?`
+// parameters, utf8mb4, READ COMMITTED, autocommit on. Errors map to SqlError kinds so the store
+// can retry deadlocks and replace broken connections.
+#pragma once
+
+#include <mysql.h>
+
+#include <string>
+
+#include "store/sql.h"
+
+namespace p720::store {
+
+struct MysqlParams {
+  std::string host = "127.0.0.1";
+  unsigned port = 3306;
+  std::string user;
+  std::string password;
+  std::string database;
+};
+
+// Parses mysql://user:pass@host:port/db (user and password percent-decoded; port defaults to
+// 3306; password optional). Throws std::invalid_argument when malformed.
+MysqlParams parse_mysql_url(const std::string& url);
+
+// One connection to MariaDB. Not thread-safe: one per thread, like every SqlConnection.
+//
+// Isolation is READ COMMITTED: every statement sees the latest committed data, so the limit
+// count and the idempotency lookup that follow the conditional debit (which locks the buyer's
+// wallet row) see what any other instance committed before that lock was granted. Correctness
+// never rests on a read: UNIQUE (round, ticket) and `UPDATE ... WHERE balance >= ?` decide.
+class MysqlConnection final : public SqlConnection {
+ public:
+  // Connects; when the database does not exist yet it is created (utf8mb4). Throws SqlError
+  // (kConnection when the server cannot be reached).
+  explicit MysqlConnection(const MysqlParams& params);
+  ~MysqlConnection() override;
+  MysqlConnection(const MysqlConnection&) = delete;
+  MysqlConnection& operator=(const MysqlConnection&) = delete;
+
+  Dialect dialect() const override { return Dialect::kMysql; }
+  void exec(std::string_view sql) override;
+  std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params) override;
+  long long changes() override { return changes_; }
+  long long last_insert_id() override { return insert_id_; }
+
+ private:
+  void connect(const MysqlParams& params, bool with_db);
+  std::string bind(std::string_view sql, const std::vector<SqlValue>& params);
+  void run(const std::string& sql);  // sends one or more statements; throws on error
+  [[noreturn]] void fail(std::string_view what);
+
+  MYSQL* db_ = nullptr;
+  long long changes_ = 0;
+  long long insert_id_ = 0;
+};
+
+}  // namespace p720::store
