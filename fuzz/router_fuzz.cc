@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -122,6 +123,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string route;
   const http::Response res = w.router->dispatch(req, &route);
+  // FUZZ_TRACE=1: one line per input, to see what the seeds reach.
+  static const bool trace = std::getenv("FUZZ_TRACE") != nullptr;
+  if (trace) std::fprintf(stderr, "%s %s -> %d %.200s\n", req.method.c_str(), req.path.c_str(), res.status, res.body.c_str());
 
   if (res.status < 200 || res.status > 499) std::abort();
   if (res.content_type.rfind("application/json", 0) == 0) {

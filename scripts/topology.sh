@@ -42,7 +42,7 @@ alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # Polls `$@` until it succeeds, at most $1 seconds (every 0.2 s).
 wait_for() {
   local seconds=$1; shift
-  local tries=$((seconds * 5))
+  local tries=$((seconds * 5)) i
   for ((i = 0; i < tries; i++)); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
@@ -221,7 +221,7 @@ print_env() {
 }
 
 cmd_start() {
-  local n fresh=0
+  local n fresh=0 i
   n=$(instance_count)
   while (($#)); do
     case "$1" in
@@ -260,7 +260,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-  local rc=0
+  local rc=0 i
   show() { if alive "$2"; then echo "$1: running (pid $(cat "$2"))"; else echo "$1: stopped"; rc=1; fi; }
   show "mariadb 127.0.0.1:$DB_PORT" "$DB_DIR/mariadb.pid"
   show "redis 127.0.0.1:$REDIS_PORT" "$REDIS_DIR/redis.pid"

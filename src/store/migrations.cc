@@ -27,9 +27,10 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE purchases (id {ID}, user_id {TEXT} NOT NULL, round INT NOT NULL,"
            " amount BIGINT NOT NULL, balance_after BIGINT NOT NULL, created_at VARCHAR(40) NOT NULL)",
            // UNIQUE (round, ticket) is the guarantee that no ticket is ever sold twice.
+           // result is written for winners only (> 0); 0 on a settled round means no prize (-1).
            "CREATE TABLE tickets (id {ID}, purchase_id BIGINT NOT NULL, user_id {TEXT} NOT NULL,"
            " round INT NOT NULL, ticket INT NOT NULL, created_at VARCHAR(40) NOT NULL,"
-           " result INT NOT NULL DEFAULT 0, draw_date VARCHAR(10), UNIQUE (round, ticket))",
+           " result INT NOT NULL DEFAULT 0, UNIQUE (round, ticket))",
            "CREATE INDEX tickets_user ON tickets (user_id, round)",
            "CREATE INDEX tickets_purchase ON tickets (purchase_id)",
            "CREATE TABLE idempotency (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
@@ -40,6 +41,8 @@ const std::vector<Migration>& migrations() {
            " result INT NOT NULL, monthly BIGINT NOT NULL, months INT NOT NULL,"
            " first_payment_month VARCHAR(7) NOT NULL)",
            "CREATE INDEX annuities_user ON annuities (user_id)",
+           "CREATE TABLE draw_winners (round INT NOT NULL, result INT NOT NULL, winners BIGINT NOT NULL,"
+           " PRIMARY KEY (round, result))",
            // Tickets owned per user and round, so the per-round limit is one row, not a count.
            "CREATE TABLE user_rounds (user_id {TEXT} NOT NULL, round INT NOT NULL, tickets INT NOT NULL,"
            " PRIMARY KEY (user_id, round))",

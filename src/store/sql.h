@@ -2,6 +2,7 @@
 // transaction logic (sql_store.cc) is written once. Not thread-safe: one connection per thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,12 @@ class SqlConnection {
   virtual void exec(std::string_view sql) = 0;
   // Runs one statement with `?` placeholders; returns its rows (empty for writes).
   virtual std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params = {}) = 0;
+  // Calls `row` for each result row. The default collects them with query(); an adapter may
+  // stream. `row` must not use this connection.
+  virtual void each(std::string_view sql, const std::vector<SqlValue>& params,
+                    const std::function<void(SqlRow&)>& row) {
+    for (auto& r : query(sql, params)) row(r);
+  }
   // Rows changed by the last write statement.
   virtual long long changes() = 0;
   virtual long long last_insert_id() = 0;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -31,8 +32,13 @@ Error unavailable(const std::string& what) {
   return make_error(ErrorCode::kUnavailable, "저장소에 연결할 수 없습니다: " + what);
 }
 
-constexpr const char* kTicketCols =
-    "id, purchase_id, user_id, round, ticket, created_at, result, draw_date";
+// Ticket rows with their result as clients see it: a ticket of a settled round that won nothing
+// is stored with result 0 (settlement writes winners only) and reads as -1; the draw date comes
+// from the draw. Append a WHERE on `t.`.
+constexpr const char* kTicketSelect =
+    "SELECT t.id, t.purchase_id, t.user_id, t.round, t.ticket, t.created_at,"
+    " CASE WHEN d.round IS NOT NULL AND t.result = 0 THEN -1 ELSE t.result END, COALESCE(d.draw_date, '')"
+    " FROM tickets t LEFT JOIN draws d ON d.round = t.round AND d.settled = 1";
 
 TicketRow ticket_row(const SqlRow& r) {
   return TicketRow{r.i(0), r.i(1), r.s(2), static_cast<int>(r.i(3)), static_cast<int>(r.i(4)),
@@ -117,7 +123,7 @@ PurchaseRecord load_purchase(SqlConnection& c, long long id) {
   if (rows.empty()) return rec;
   rec = PurchaseRecord{rows[0].i(0), rows[0].s(1), static_cast<int>(rows[0].i(2)), rows[0].i(3), rows[0].i(4),
                        rows[0].s(5), {}, false};
-  for (auto& r : c.query(std::string("SELECT ") + kTicketCols + " FROM tickets WHERE purchase_id = ? ORDER BY id",
+  for (auto& r : c.query(std::string(kTicketSelect) + " WHERE t.purchase_id = ? ORDER BY t.id",
                          {v(id)}))
     rec.tickets.push_back(ticket_row(r));
   return rec;
@@ -468,10 +474,9 @@ Result<std::optional<PurchaseRecord>> SqlStore::replay(const std::string& user, 
 Result<std::vector<TicketRow>> SqlStore::tickets_of(const std::string& user, std::optional<int> round) {
   return read<std::vector<TicketRow>>([&](SqlConnection& c) -> Result<std::vector<TicketRow>> {
     std::vector<TicketRow> out;
-    auto rows = round ? c.query(std::string("SELECT ") + kTicketCols +
-                                    " FROM tickets WHERE user_id = ? AND round = ? ORDER BY id DESC",
+    auto rows = round ? c.query(std::string(kTicketSelect) + " WHERE t.user_id = ? AND t.round = ? ORDER BY t.id DESC",
                                 {v(user), v(*round)})
-                      : c.query(std::string("SELECT ") + kTicketCols + " FROM tickets WHERE user_id = ? ORDER BY id DESC",
+                      : c.query(std::string(kTicketSelect) + " WHERE t.user_id = ? ORDER BY t.id DESC",
                                 {v(user)});
     for (auto& r : rows) out.push_back(ticket_row(r));
     return out;
@@ -481,7 +486,7 @@ Result<std::vector<TicketRow>> SqlStore::tickets_of(const std::string& user, std
 Result<std::vector<TicketRow>> SqlStore::tickets_of_round(int round) {
   return read<std::vector<TicketRow>>([&](SqlConnection& c) -> Result<std::vector<TicketRow>> {
     std::vector<TicketRow> out;
-    for (auto& r : c.query(std::string("SELECT ") + kTicketCols + " FROM tickets WHERE round = ? ORDER BY id DESC",
+    for (auto& r : c.query(std::string(kTicketSelect) + " WHERE t.round = ? ORDER BY t.id DESC",
                            {v(round)}))
       out.push_back(ticket_row(r));
     return out;
@@ -538,47 +543,54 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
     auto d = draw_record(rows[0]);
     if (d.settled) return true;
     const DrawNumbers nums{d.group, d.digits, d.bonus};
-    // One pass over the round's tickets; the CASE is generated from the domain's rules so the
-    // SQL cannot drift from result_of().
-    std::string expr = "CASE";
-    Params p{v(d.draw_date)};
-    for (const auto& rule : result_rules(nums)) {
-      if (rule.modulus == 0) {
-        expr += " WHEN ticket = ? THEN " + std::to_string(rule.result);
-      } else {
-        expr += " WHEN ticket % " + std::to_string(rule.modulus) + " = ? THEN " + std::to_string(rule.result);
-      }
-      p.push_back(v(rule.value));
+    // Every winner of results 1..7 shares the winning number's last digit, and result 8 is the
+    // bonus digits: SQLite filters the round's tickets to those (~10%), and the domain's rules
+    // give each its exact result. Losers are not written at all (see kTicketSelect).
+    const auto rules = result_rules(nums);
+    auto result_for = [&](int t) {
+      for (const auto& r : rules)
+        if (r.modulus == 0 ? t == r.value : t % r.modulus == r.value) return r.result;
+      return -1;
+    };
+    struct Winner {
+      long long id;
+      int ticket;
+      int result;
+      std::string user;
+    };
+    std::vector<Winner> winners;
+    c.each("SELECT id, ticket, user_id FROM tickets WHERE round = ? AND (ticket % 10 = ? OR ticket % 1000000 = ?)",
+           {v(round), v(d.digits % 10), v(d.bonus)}, [&](SqlRow& row) {
+             const int t = static_cast<int>(row.i(1));
+             if (int res = result_for(t); res > 0) winners.push_back({row.i(0), t, res, row.s(2)});
+           });
+    std::map<std::string, long long> credits;
+    std::map<int, long long> counts;
+    for (const auto& w : winners) {
+      c.query("UPDATE tickets SET result = ? WHERE id = ?", {v(w.result), v(w.id)});
+      ++counts[w.result];
+      if (auto prize = prize_for(w.result); prize && !prize->annuity) credits[w.user] += prize->amount;
     }
-    expr += " ELSE -1 END";
-    p.push_back(v(round));
-    c.query("UPDATE tickets SET draw_date = ?, result = " + expr + " WHERE round = ?", p);
-
-    std::string once = "CASE result";
-    for (int res : kResultsInOrder) {
-      auto prize = prize_for(res);
-      if (prize && !prize->annuity) once += " WHEN " + std::to_string(res) + " THEN " + std::to_string(prize->amount);
-    }
-    once += " ELSE 0 END";
-    auto sums = c.query("SELECT user_id, SUM(" + once + ") FROM tickets WHERE round = ? AND result >= 3 AND result <= 7 "
-                        "GROUP BY user_id ORDER BY user_id",
-                        {v(round)});
-    for (auto& s : sums) {
-      const long long after = credit(c, s.s(0), s.i(1), "PRIZE", "round:" + std::to_string(round), now);
+    for (const auto& [result, n] : counts)
+      c.query("INSERT INTO draw_winners (round, result, winners) VALUES (?, ?, ?)", {v(round), v(result), v(n)});
+    for (const auto& [user, amount] : credits) {
+      const long long after = credit(c, user, amount, "PRIZE", "round:" + std::to_string(round), now);
       if (outbox_)
         add_event(c, "prize",
-                  nlohmann::json{{"kind", "ONCE"}, {"round", round}, {"userId", s.s(0)}, {"amount", s.i(1)},
+                  nlohmann::json{{"kind", "ONCE"}, {"round", round}, {"userId", user}, {"amount", amount},
                                  {"balance", after}}
                       .dump(),
                   now);
     }
 
     const std::string first_month = first_payment_month(d.draw_date);
-    for (int res : {1, 2, 8}) {
-      auto prize = prize_for(res);
+    for (const auto& w : winners) {
+      auto prize = prize_for(w.result);
+      if (!prize || !prize->annuity) continue;
       c.query("INSERT INTO annuities (ticket_id, user_id, round, result, monthly, months, first_payment_month) "
-              "SELECT id, user_id, round, result, ?, ?, ? FROM tickets WHERE round = ? AND result = ?",
-              {v(prize->monthly), v((long long)prize->months), v(first_month), v(round), v(res)});
+              "VALUES (?, ?, ?, ?, ?, ?, ?)",
+              {v(w.id), v(w.user), v(round), v(w.result), v(prize->monthly), v((long long)prize->months),
+               v(first_month)});
     }
     if (outbox_) {
       for (auto& a : c.query("SELECT ticket_id, user_id, result, monthly, months, first_payment_month FROM annuities "
@@ -601,8 +613,7 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
 Result<std::vector<WinnerCount>> SqlStore::winners(int round) {
   return read<std::vector<WinnerCount>>([&](SqlConnection& c) -> Result<std::vector<WinnerCount>> {
     std::vector<WinnerCount> out;
-    for (auto& r : c.query("SELECT result, COUNT(*) FROM tickets WHERE round = ? AND result > 0 GROUP BY result",
-                           {v(round)}))
+    for (auto& r : c.query("SELECT result, winners FROM draw_winners WHERE round = ? ORDER BY result", {v(round)}))
       out.push_back(WinnerCount{static_cast<int>(r.i(0)), r.i(1)});
     return out;
   });
@@ -611,8 +622,9 @@ Result<std::vector<WinnerCount>> SqlStore::winners(int round) {
 Result<std::vector<Winning>> SqlStore::winnings_of(const std::string& user) {
   return read<std::vector<Winning>>([&](SqlConnection& c) -> Result<std::vector<Winning>> {
     std::vector<Winning> out;
-    for (auto& r : c.query("SELECT round, id, ticket, result, draw_date FROM tickets WHERE user_id = ? AND result > 0 "
-                           "ORDER BY round DESC, id",
+    for (auto& r : c.query("SELECT t.round, t.id, t.ticket, t.result, d.draw_date FROM tickets t "
+                           "JOIN draws d ON d.round = t.round WHERE t.user_id = ? AND t.result > 0 "
+                           "ORDER BY t.round DESC, t.id",
                            {v(user)}))
       out.push_back(Winning{static_cast<int>(r.i(0)), r.i(1), static_cast<int>(r.i(2)), static_cast<int>(r.i(3)), r.s(4)});
     return out;

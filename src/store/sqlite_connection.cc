@@ -51,12 +51,7 @@ sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
   return stmt;
 }
 
-std::vector<SqlRow> SqliteConnection::query(std::string_view sql, const std::vector<SqlValue>& params) {
-  sqlite3_stmt* stmt = prepare(sql);
-  struct Reset {
-    sqlite3_stmt* s;
-    ~Reset() { sqlite3_reset(s); sqlite3_clear_bindings(s); }
-  } reset{stmt};
+void SqliteConnection::bind(sqlite3_stmt* stmt, const std::vector<SqlValue>& params) {
   for (size_t i = 0; i < params.size(); ++i) {
     int idx = static_cast<int>(i + 1);
     const auto& p = params[i];
@@ -66,26 +61,45 @@ std::vector<SqlRow> SqliteConnection::query(std::string_view sql, const std::vec
       sqlite3_bind_text(stmt, idx, str.data(), static_cast<int>(str.size()), SQLITE_TRANSIENT);
     } else sqlite3_bind_null(stmt, idx);
   }
-  std::vector<SqlRow> rows;
+}
+
+SqlRow SqliteConnection::read_row(sqlite3_stmt* stmt) {
+  SqlRow row;
+  int n = sqlite3_column_count(stmt);
+  row.cols.reserve(n);
+  for (int c = 0; c < n; ++c) {
+    switch (sqlite3_column_type(stmt, c)) {
+      case SQLITE_NULL: row.cols.emplace_back(std::monostate{}); break;
+      case SQLITE_INTEGER: row.cols.emplace_back(static_cast<long long>(sqlite3_column_int64(stmt, c))); break;
+      default: {
+        auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+        row.cols.emplace_back(std::string(t ? t : "", sqlite3_column_bytes(stmt, c)));
+      }
+    }
+  }
+  return row;
+}
+
+void SqliteConnection::each(std::string_view sql, const std::vector<SqlValue>& params,
+                            const std::function<void(SqlRow&)>& fn) {
+  sqlite3_stmt* stmt = prepare(sql);
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() { sqlite3_reset(s); sqlite3_clear_bindings(s); }
+  } reset{stmt};
+  bind(stmt, params);
   for (;;) {
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) fail(rc, sql);
-    SqlRow row;
-    int n = sqlite3_column_count(stmt);
-    row.cols.reserve(n);
-    for (int c = 0; c < n; ++c) {
-      switch (sqlite3_column_type(stmt, c)) {
-        case SQLITE_NULL: row.cols.emplace_back(std::monostate{}); break;
-        case SQLITE_INTEGER: row.cols.emplace_back(static_cast<long long>(sqlite3_column_int64(stmt, c))); break;
-        default: {
-          auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          row.cols.emplace_back(std::string(t ? t : "", sqlite3_column_bytes(stmt, c)));
-        }
-      }
-    }
-    rows.push_back(std::move(row));
+    SqlRow row = read_row(stmt);
+    fn(row);
   }
+}
+
+std::vector<SqlRow> SqliteConnection::query(std::string_view sql, const std::vector<SqlValue>& params) {
+  std::vector<SqlRow> rows;
+  each(sql, params, [&](SqlRow& r) { rows.push_back(std::move(r)); });
   return rows;
 }
 

@@ -23,11 +23,15 @@ class SqliteConnection final : public SqlConnection {
   Dialect dialect() const override { return Dialect::kSqlite; }
   void exec(std::string_view sql) override;
   std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params) override;
+  void each(std::string_view sql, const std::vector<SqlValue>& params,
+            const std::function<void(SqlRow&)>& row) override;
   long long changes() override;
   long long last_insert_id() override;
 
  private:
   sqlite3_stmt* prepare(std::string_view sql);
+  void bind(sqlite3_stmt* stmt, const std::vector<SqlValue>& params);
+  static SqlRow read_row(sqlite3_stmt* stmt);
   [[noreturn]] void fail(int rc, std::string_view what);
 
   sqlite3* db_ = nullptr;

@@ -63,6 +63,8 @@ def error_of(resp):
     assert isinstance(body, dict), body
     assert isinstance(body.get("errorCode"), str) and body["errorCode"], body
     assert isinstance(body.get("errorMessage"), str), body
+    # Messages are in Korean (SPEC §3).
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in body["errorMessage"]), body
     return body["errorCode"]
 
 
@@ -156,6 +158,10 @@ class Server:
             raise AssertionError(f"server ignored SIGTERM; log:\n{self.log()}")
         self.proc = None
         assert code == 0, f"exit status {code} after SIGTERM; log:\n{self.log()}"
+        # No request of this run ended in a server error (5xx answers are always logged).
+        errors = [line for line in Path(self.log_path).read_text(errors="replace").splitlines()
+                  if '"status":5' in line.replace(" ", "")]
+        assert not errors, errors[:5]
 
     def kill(self):
         """SIGKILL, for crash tests."""

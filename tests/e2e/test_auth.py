@@ -281,3 +281,16 @@ def test_cors_origins_from_configuration(tmp_path):
         assert "Access-Control-Allow-Origin" not in r.headers
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("now", ["2030-06-01T12:00:00+09:00", "2020-05-07T12:00:00+09:00"])
+def test_token_exp_uses_the_real_clock_not_the_service_clock(tmp_path, now):
+    srv = Server(tmp_path, "clock", now=now).start()
+    try:
+        u = new_user()
+        # Valid for an hour of real time, whatever the service clock says.
+        assert srv.get("/api/v1/wallet", token=make_token(u, ttl=3600)).status_code == 200
+        # Expired a minute ago in real time, even if the service clock is years earlier.
+        expect_error(srv.get("/api/v1/wallet", token=make_token(u, ttl=-60)), 401, "UNAUTHORIZED")
+    finally:
+        srv.stop()

@@ -1,9 +1,10 @@
 """SIGKILL with purchases in flight: every acknowledged (201) purchase survives the restart."""
 import http.client
 import json
+import socket
 import threading
 
-from conftest import ROUND, Server, new_user, ticket_index
+from conftest import CLOSED, ROUND, Server, new_user, ticket_index
 
 THREADS = 32
 KILL_AFTER = 120  # 201s received before the kill
@@ -177,5 +178,91 @@ def test_sigterm_drains_and_loses_nothing(tmp_path):
         assert rows == [(user, receipt["amount"])]
         ids = [r[0] for r in srv.sql("SELECT id FROM tickets WHERE purchase_id = ? ORDER BY id", (receipt["purchaseId"],))]
         assert ids == [t["ticketId"] for t in receipt["tickets"]]
+    srv.assert_money_conserved()
+    srv.stop()
+
+
+ONCE_PRIZE = {3: 1_000_000, 4: 100_000, 5: 50_000, 6: 5_000, 7: 1_000}
+
+
+def oracle_result(group, digits, win_group, win_digits, bonus_digits):
+    """SPEC §1: the best result in the order 1 > 2 > 8 > 3 > 4 > 5 > 6 > 7."""
+    if digits == win_digits:
+        return 1 if group == win_group else 2
+    if digits == bonus_digits:
+        return 8
+    for result, mod in zip((3, 4, 5, 6, 7), (100_000, 10_000, 1_000, 100, 10)):
+        if digits % mod == win_digits % mod:
+            return result
+    return -1
+
+
+def test_settlement_is_exactly_once_across_a_kill(tmp_path):
+    import random
+    rng = random.Random(343)
+    win_group, win, bonus = 3, 583_920, 111_111
+    srv = Server(tmp_path, "settle").start()
+    users = [new_user("settle") for _ in range(12)]
+    wanted = set()
+    # Designed winners of every result, then random tickets.
+    for g, d in [(3, win), (1, win), (5, bonus), (2, 483_920), (4, 993_920), (1, 999_920), (2, 999_990), (3, 999_990)]:
+        wanted.add((g, d))
+    while len(wanted) < 12 * 20:
+        wanted.add((rng.randint(1, 5), rng.choice([rng.randrange(1_000_000), win % 1000 + 1000 * rng.randrange(1000)])))
+    wanted = sorted(wanted)
+    for i, u in enumerate(users):
+        srv.deposit(u, 20_000)
+        mine = wanted[i * 20:(i + 1) * 20]
+        r = srv.buy(u, [{"group": g, "number": f"{d:06d}"} for g, d in mine])
+        assert r.status_code == 201, r.text
+    srv.stop()
+
+    srv.start(now=CLOSED)
+    body = json.dumps({"round": ROUND, "group": win_group, "number": f"{win:06d}", "bonus": f"{bonus:06d}"}).encode()
+    raw = (f"POST /api/v1/pension/draws HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {srv.token('boss', admin=True)}\r\n"
+           f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    # Kill as soon as the draw row is in the file (recorded, settlement maybe not yet), or the
+    # answer is back: a busy poll of the file, no sleeping.
+    import select
+    import sqlite3
+    db = sqlite3.connect(f"file:{srv.db}?mode=ro", uri=True)
+    with socket.create_connection(("127.0.0.1", srv.port)) as s:
+        s.sendall(raw)
+        for _ in range(200_000):
+            if db.execute("SELECT 1 FROM draws WHERE round = ?", (ROUND,)).fetchall():
+                break
+            if select.select([s], [], [], 0)[0]:
+                break
+        srv.kill()
+    db.close()
+
+    srv.start(now=CLOSED)
+    if srv.get(f"/api/v1/pension/draws/{ROUND}").status_code == 404:
+        r = srv.post("/api/v1/pension/draws", user="boss", admin=True, json=json.loads(body))
+        assert r.status_code == 201, r.text
+    else:  # recorded before the kill: the same result again is a no-op
+        r = srv.post("/api/v1/pension/draws", user="boss", admin=True, json=json.loads(body))
+        assert r.status_code == 200, r.text
+    # A second restart must not settle again.
+    srv.stop()
+    srv.start(now=CLOSED)
+
+    expected_credit, annuities = {}, []
+    assert srv.sql("SELECT settled FROM draws WHERE round = ?", (ROUND,)) == [(1,)]
+    for tid, user, ticket, result in srv.sql("SELECT id, user_id, ticket, result FROM tickets WHERE round = ?", (ROUND,)):
+        result = result if result != 0 else -1  # settlement writes winners only
+        group, digits = ticket // 1_000_000 + 1, ticket % 1_000_000
+        want = oracle_result(group, digits, win_group, win, bonus)
+        assert result == want, (group, digits, result, want)
+        expected_credit[user] = expected_credit.get(user, 0) + ONCE_PRIZE.get(want, 0)
+        if want in (1, 2, 8):
+            annuities.append((tid, user, want))
+    assert {r for _, _, r in annuities} == {1, 2, 8}
+    assert sorted(srv.sql("SELECT ticket_id, user_id, result FROM annuities WHERE round = ?", (ROUND,))) == sorted(annuities)
+    for u in users:
+        prizes = srv.sql("SELECT amount FROM ledger WHERE user_id = ? AND kind = 'PRIZE'", (u,))
+        assert prizes == ([(expected_credit[u],)] if expected_credit[u] else []), u
+        assert srv.balance(u) == 20_000 - 20 * 1000 + expected_credit[u]
+    assert srv.sql("SELECT settled FROM draws WHERE round = ?", (ROUND,)) == [(1,)]
     srv.assert_money_conserved()
     srv.stop()

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import CLOSED, ROUND, Server, expect_error, new_user, ticket_index
 
-WIN_GROUP, WIN_NUMBER, BONUS = 2, "123456", "777776"  # the bonus ends like the winner: 8 must beat 7
+WIN_GROUP, WIN_NUMBER, BONUS = 2, "123456", "723456"  # the bonus ends like the winner: 8 must beat 3
 DRAW = {"round": ROUND, "group": WIN_GROUP, "number": WIN_NUMBER, "bonus": BONUS}
 
 ONCE = {3: 1_000_000, 4: 100_000, 5: 50_000, 6: 5_000, 7: 1_000}
@@ -17,7 +17,7 @@ ANNUITY = {1: (7_000_000, 240), 2: (1_000_000, 120), 8: (1_000_000, 120)}
 # user → [(group, number, expected result)]
 PLAN = {
     "alice": [(2, "123456", 1), (3, "123456", 2), (1, "000000", -1)],
-    "bob": [(4, "777776", 8), (1, "023456", 3)],
+    "bob": [(4, "723456", 8), (1, "023456", 3)],
     "carol": [(5, "993456", 4), (1, "999456", 5), (2, "999956", 6), (3, "999996", 7), (4, "999990", -1)],
     "dave": [(1, "000006", 7), (5, "100000", -1), (5, "777777", -1)],
     "frank": [(g, "523456", 3) for g in range(1, 6)],  # bought as group 0
@@ -53,6 +53,10 @@ def world(tmp_path_factory):
     srv.deposit(w.eve, 5000)
     w.deposits[w.eve] = 5000
     assert srv.select(w.eve, 1, "424242").status_code == 201
+    # A keyed purchase, replayed after the sales close.
+    w.keyed_body = [{"group": 1, "number": "424244"}]
+    w.keyed = srv.buy(w.eve, w.keyed_body, key="before-close")
+    assert w.keyed.status_code == 201, w.keyed.text
     # While round 343 is on sale: no draw, nothing to read.
     w.draw_on_sale = srv.post("/api/v1/pension/draws", user="boss", admin=True, json=DRAW)
     w.random_on_sale = srv.post("/api/v1/pension/draws", user="boss", admin=True, json={"round": ROUND, "random": True})
@@ -67,6 +71,8 @@ def world(tmp_path_factory):
     w.eve_checkout = srv.checkout(w.eve)
     w.eve_cart = srv.cart(w.eve)
     w.buy_closed = srv.buy(w.eve, [{"group": 1, "number": "424243"}])
+    w.keyed_replay = srv.buy(w.eve, w.keyed_body, key="before-close")
+    w.keyed_other = srv.buy(w.eve, [{"group": 2, "number": "424244"}], key="before-close")
     w.summary_closed = srv.get(f"/api/v1/pension/draws/{ROUND}")
     w.future = srv.post("/api/v1/pension/draws", user="boss", admin=True, json={**DRAW, "round": ROUND + 1})
     w.draw = srv.post("/api/v1/pension/draws", user="boss", admin=True, json=DRAW)
@@ -88,7 +94,10 @@ def test_cart_of_a_closed_round_is_dropped(world):
     expect_error(world.eve_checkout, 409, "TIME_OUT")
     assert world.eve_cart == []
     expect_error(world.buy_closed, 409, "TIME_OUT")
-    assert world.srv.balance(world.eve) == 5000
+    # A purchase acknowledged while on sale replays after the close, and is charged once.
+    assert world.keyed_replay.status_code == 201 and world.keyed_replay.json() == world.keyed.json()
+    expect_error(world.keyed_other, 409, "IDEMPOTENCY_CONFLICT")
+    assert world.srv.balance(world.eve) == 4000
 
 
 def test_draw_of_a_future_round_is_time_out(world):
@@ -125,6 +134,8 @@ def test_every_ticket_gets_its_result(world, name):
     expected = sorted((g, n, res) for g, n, res in PLAN[name])
     rows = srv.my_tickets(u)
     assert sorted((r["group"], r["number"], r["result"]) for r in rows) == expected
+    # Between close and the next opening the current round is the one drawn.
+    assert srv.get("/api/v1/pension/purchased", user=u).json() == rows
     assert all(r["drawDate"] == "2026-11-26" for r in rows)
     hist = srv.get("/api/v1/pension", user=u).json()
     assert sorted((h["groupNum"], h["number"], h["result"]) for h in hist) == expected
@@ -133,8 +144,9 @@ def test_every_ticket_gets_its_result(world, name):
     losing = srv.get("/api/v1/pension?result=-1", user=u).json()
     assert sorted((h["group"], h["number"]) for h in losing) == sorted((g, n) for g, n, res in PLAN[name] if res == -1)
     assert srv.get("/api/v1/pension?result=0", user=u).json() == []
-    # The SQLite file agrees.
-    db = dict(((t,), r) for t, r in srv.sql("SELECT ticket, result FROM tickets WHERE user_id = ?", (u,)))
+    # The SQLite file agrees. Settlement writes winners only: a settled loser is stored as 0.
+    assert srv.sql("SELECT settled FROM draws WHERE round = ?", (ROUND,)) == [(1,)]
+    db = dict(((t,), r if r != 0 else -1) for t, r in srv.sql("SELECT ticket, result FROM tickets WHERE user_id = ?", (u,)))
     for g, n, res in PLAN[name]:
         assert db[(ticket_index(g, n),)] == res
 
@@ -348,7 +360,7 @@ def test_money_is_conserved_and_survives_a_restart(world):
     srv = world.srv
     deposits, balances_, sales, prizes = srv.assert_money_conserved()
     assert prizes == sum(expected_credit(n) for n in PLAN)
-    assert sales == 1000 * sum(len(t) for t in PLAN.values())
+    assert sales == 1000 * (sum(len(t) for t in PLAN.values()) + 1)  # + eve's keyed purchase
     assert deposits == sum(world.deposits.values())
     # Each user's wallet in the file: deposits − purchases + prizes.
     for name, u in world.users.items():

@@ -117,6 +117,7 @@ def test_body_just_under_the_limit_is_served(server):
 def test_headers_over_16k_are_431(server):
     resp = exchange(server, request_bytes(server, "GET", "/api/v1/pension/round", headers={"X-Big": "a" * (17 * 1024)}))
     assert resp is not None and resp[0] == 431, resp
+    assert resp[1].get("x-request-id") and "errorMessage" in json.loads(resp[2])
     many = {f"X-H{i}": "b" * 100 for i in range(200)}
     resp = exchange(server, request_bytes(server, "GET", "/api/v1/pension/round", headers=many))
     assert resp is not None and resp[0] == 431, resp
@@ -145,6 +146,9 @@ GARBAGE = [
     b"POST /api/v1/wallet/deposit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nxx\r\n0\r\n\r\n",
     b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(32)) + b"\r\n\r\n",  # a TLS ClientHello
     b"GET /\x01\x02 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /api/v1/wallet/deposit HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n{}",
+    b"POST /api/v1/wallet/deposit HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+    b"GET /api/v1/pension/round HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n",
 ]
 
 

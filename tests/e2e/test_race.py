@@ -255,3 +255,30 @@ def test_round_limit_holds_under_concurrency(tmp_path):
         srv.assert_money_conserved()
     finally:
         srv.stop()
+
+
+def test_same_key_different_bodies_in_parallel(server):
+    u = new_user("idem2")
+    server.deposit(u, 5000)
+    bodies = [{"round": ROUND, "tickets": [{"group": g, "number": "223606"}]} for g in (1, 2)]
+    counter = iter(range(10_000))
+    lock = threading.Lock()
+
+    def work(c):
+        with lock:
+            n = next(counter)
+        body = bodies[n % 2]
+        return body, c.call("POST", "/api/v1/pension/purchases", body, {"Idempotency-Key": "contested"})
+
+    out = run_same_user(server, u, 40, work)
+    winners = [(b, r) for b, (s, r) in out if s == 201]
+    assert winners
+    win_body = winners[0][0]
+    assert all(r == winners[0][1] for _, r in winners)
+    for body, (status, resp) in out:
+        if body == win_body:
+            assert status == 201, resp
+        else:
+            assert status == 409 and resp["errorCode"] == "IDEMPOTENCY_CONFLICT", resp
+    assert server.balance(u) == 4000
+    assert len(server.my_tickets(u)) == 1
