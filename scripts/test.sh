@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, then unit tests (ctest), HTTP end-to-end
-# tests against the real server (pytest), and the browser test (node + Chromium).
+# tests against the real server (pytest), the browser test (node + Chromium), then fuzzing
+# (scripts/fuzz.sh) and the unit tests under sanitizers (scripts/sanitize.sh).
 # Exits non-zero if any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,12 @@ if [[ -f tests/e2e/web/package.json ]]; then
   echo "== browser test (node --test, Chromium)"
   (cd tests/e2e/web && npm ci --no-audit --no-fund --loglevel=error && node --test) || failed+=(web)
 fi
+
+echo "== fuzzing (libFuzzer, clang, ASan + UBSan; 15 s per target)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash scripts/fuzz.sh || failed+=(fuzz)
+
+echo "== unit tests under AddressSanitizer + UBSan"
+bash scripts/sanitize.sh || failed+=(sanitize)
 
 if ((${#failed[@]})); then
   echo "FAILED suites: ${failed[*]}"

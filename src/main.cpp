@@ -68,6 +68,7 @@ int serve(const p720::Flags& flags) {
 
   http::TokenAuthority auth(cfg.token_secret);
   http::Metrics metrics;
+  metrics.add_source([&store] { return store->metrics_text(); });
   metrics.add_source([&] {
     const auto now = clock.now();
     const int round = calendar.current_round(now);

@@ -2,6 +2,7 @@
 #include "app/sales.h"
 
 #include <algorithm>
+#include <future>
 #include <unordered_set>
 
 #include "domain/rules.h"
@@ -61,6 +62,10 @@ Result<size_t> Sales::drop_stale(const Actor& actor) {
   const int current = calendar_.current_round(now);
   std::optional<int> keep;
   if (calendar_.on_sale(current, now)) keep = current;
+  // Read first: a write (which waits for a group commit) only when something is stale.
+  auto items = store_.cart(actor.user_id);
+  if (!items.ok()) return items.error();
+  if (std::none_of(items->begin(), items->end(), [&](const auto& i) { return !keep || i.round != *keep; })) return 0;
   auto dropped = store_.clear_cart(actor.user_id, keep);
   if (!dropped.ok()) return dropped.error();
   for (const auto& item : *dropped) holds_.release(item.round, {item.ticket}, actor.user_id);
@@ -179,67 +184,92 @@ Status Sales::clear(const Actor& actor) {
   return Status::Ok();
 }
 
-Result<store::PurchaseRecord> Sales::commit(const Actor& actor, int round, const std::vector<int>& tickets,
-                                            const std::string& idem_key, const std::string& idem_hash) {
-  if (auto s = check_available(actor, round, tickets); !s.ok()) return s.error();
-  store::PurchaseCommand cmd{actor.user_id, round,     tickets,  config_.price, config_.round_limit,
-                             now_text(),    idem_key,  idem_hash};
-  auto rec = store_.purchase(cmd);
-  if (!rec.ok()) {
-    if (rec.error().code == ErrorCode::kPurchaseDuplicated) sold_.mark_sold(round, rec.error().tickets);
-    return rec;
-  }
-  sold_.mark_sold(round, tickets);
-  holds_.release(round, tickets, actor.user_id);
-  return rec;
+void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
+                   const std::string& idem_hash, PurchaseDone done) {
+  if (auto s = check_available(actor, round, tickets); !s.ok()) return done(s.error());
+  store::PurchaseCommand cmd{actor.user_id, round,    tickets,  config_.price, config_.round_limit,
+                             now_text(),    idem_key, idem_hash};
+  store_.purchase_async(std::move(cmd), [this, user = actor.user_id, round, tickets = std::move(tickets),
+                                         done = std::move(done)](Result<store::PurchaseRecord> rec) {
+    if (rec.ok()) {
+      sold_.mark_sold(round, tickets);
+      holds_.release(round, tickets, user);
+    } else if (rec.error().code == ErrorCode::kPurchaseDuplicated) {
+      sold_.mark_sold(round, rec.error().tickets);  // sold by another instance: learn it
+    }
+    done(std::move(rec));
+  });
 }
+
+namespace {
+
+// Runs an asynchronous purchase and waits for it (the synchronous API, used by tests and tools).
+template <class F>
+Result<store::PurchaseRecord> wait_for(F&& start) {
+  std::promise<Result<store::PurchaseRecord>> promise;
+  auto future = promise.get_future();
+  start([&promise](Result<store::PurchaseRecord> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace
 
 Result<store::PurchaseRecord> Sales::checkout(const Actor& actor, const std::string& idem_key,
                                               const std::string& idem_hash) {
-  if (!idem_key.empty()) {
-    auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
-    if (!earlier.ok()) return earlier.error();
-    if (*earlier) return std::move(**earlier);
-  }
-  auto stale = drop_stale(actor);
-  if (!stale.ok()) return stale.error();
-  auto round = open_round(calendar_.current_round(clock_.now()));
-  if (!round.ok()) return round.error();
-  auto cart = store_.cart(actor.user_id);
-  if (!cart.ok()) return cart.error();
-  if (cart->empty()) {
-    if (*stale > 0) return time_out();
-    return make_error(ErrorCode::kSelectNoTicket, "선택된 번호가 없습니다.");
-  }
-  if (cart->size() > static_cast<size_t>(config_.max_tickets_per_request)) return max_selected();
-  std::vector<int> tickets;
-  for (const auto& item : *cart) tickets.push_back(item.ticket);
-  return commit(actor, *round, tickets, idem_key, idem_hash);
+  return wait_for([&](PurchaseDone done) { checkout_async(actor, idem_key, idem_hash, std::move(done)); });
 }
 
 Result<store::PurchaseRecord> Sales::buy(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                                          const std::string& idem_key, const std::string& idem_hash) {
+  return wait_for([&](PurchaseDone done) { buy_async(actor, round, specs, idem_key, idem_hash, std::move(done)); });
+}
+
+void Sales::checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
+                           PurchaseDone done) {
   if (!idem_key.empty()) {
     auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
-    if (!earlier.ok()) return earlier.error();
-    if (*earlier) return std::move(**earlier);
+    if (!earlier.ok()) return done(earlier.error());
+    if (*earlier) return done(std::move(**earlier));
+  }
+  auto stale = drop_stale(actor);
+  if (!stale.ok()) return done(stale.error());
+  auto round = open_round(calendar_.current_round(clock_.now()));
+  if (!round.ok()) return done(round.error());
+  auto cart = store_.cart(actor.user_id);
+  if (!cart.ok()) return done(cart.error());
+  if (cart->empty()) {
+    if (*stale > 0) return done(time_out());
+    return done(make_error(ErrorCode::kSelectNoTicket, "선택된 번호가 없습니다."));
+  }
+  if (cart->size() > static_cast<size_t>(config_.max_tickets_per_request)) return done(max_selected());
+  std::vector<int> tickets;
+  for (const auto& item : *cart) tickets.push_back(item.ticket);
+  commit(actor, *round, std::move(tickets), idem_key, idem_hash, std::move(done));
+}
+
+void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
+                      const std::string& idem_key, const std::string& idem_hash, PurchaseDone done) {
+  if (!idem_key.empty()) {
+    auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
+    if (!earlier.ok()) return done(earlier.error());
+    if (*earlier) return done(std::move(**earlier));
   }
   auto r = open_round(round);
-  if (!r.ok()) return r.error();
-  if (specs.empty()) return make_error(ErrorCode::kInvalidRequest, "tickets가 비어 있습니다.");
+  if (!r.ok()) return done(r.error());
+  if (specs.empty()) return done(make_error(ErrorCode::kInvalidRequest, "tickets가 비어 있습니다."));
   size_t count = 0;
   for (const auto& s : specs) count += s.group == 0 ? kGroups : 1;
-  if (count > static_cast<size_t>(config_.max_tickets_per_request)) return max_selected();
+  if (count > static_cast<size_t>(config_.max_tickets_per_request)) return done(max_selected());
   std::vector<int> exclude;
   if (std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; })) {
     auto cart = store_.cart(actor.user_id);
-    if (!cart.ok()) return cart.error();
+    if (!cart.ok()) return done(cart.error());
     for (const auto& item : *cart)
       if (item.round == round) exclude.push_back(item.ticket);
   }
   auto tickets = resolve(actor, round, specs, exclude);
-  if (!tickets.ok()) return tickets.error();
-  return commit(actor, round, *tickets, idem_key, idem_hash);
+  if (!tickets.ok()) return done(tickets.error());
+  commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(done));
 }
 
 Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -66,6 +67,14 @@ class Sales {
   Status clear(const Actor& actor);
 
   // Purchases. idem_key may be empty; idem_hash fingerprints the request.
+  // Each purchase has an asynchronous form, used by the HTTP layer: the checks run on the calling
+  // thread, and `done` runs on the store's writer thread once the purchase is durable or failed
+  // (or at once, on the calling thread, when a check fails). `done` must not block.
+  using PurchaseDone = std::function<void(Result<store::PurchaseRecord>)>;
+  void checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
+                      PurchaseDone done);
+  void buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
+                 const std::string& idem_hash, PurchaseDone done);
   Result<store::PurchaseRecord> checkout(const Actor& actor, const std::string& idem_key, const std::string& idem_hash);
   Result<store::PurchaseRecord> buy(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                                     const std::string& idem_key, const std::string& idem_hash);
@@ -81,8 +90,8 @@ class Sales {
   Result<std::vector<int>> resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                                    const std::vector<int>& exclude);
   Status check_available(const Actor& actor, int round, const std::vector<int>& tickets);
-  Result<store::PurchaseRecord> commit(const Actor& actor, int round, const std::vector<int>& tickets,
-                                       const std::string& idem_key, const std::string& idem_hash);
+  void commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
+              const std::string& idem_hash, PurchaseDone done);
   // Drops cart items of rounds not on sale now; returns how many were dropped.
   Result<size_t> drop_stale(const Actor& actor);
   std::string now_text() const;

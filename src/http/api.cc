@@ -168,33 +168,42 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
          }, true});
 
   // --- Purchases ------------------------------------------------------------------------------
-  r.add({"POST", "/api/v1/pension/purchased", Access::kUser, [&sales](Context& c) {
-           auto body = parse_object(c.req.body, true);
-           if (!body.ok()) return error_response(body.error());
-           auto key = idempotency_key(c.req);
-           if (!key.ok()) return error_response(key.error());
-           return reply(sales.checkout(c.actor(), *key, request_hash(c.req, *body, *key)), 201, purchase_json);
-         }, true});
-  r.add({"POST", "/api/v1/pension/purchases", Access::kUser, [&sales](Context& c) {
-           auto body = parse_object(c.req.body);
-           if (!body.ok()) return error_response(body.error());
-           auto key = idempotency_key(c.req);
-           if (!key.ok()) return error_response(key.error());
+  // The two purchase routes are asynchronous: they wait for their group commit without holding a
+  // thread, and answer from the store's writer thread.
+  auto purchase_reply = [](Reply reply) {
+    return [reply = std::move(reply)](Result<store::PurchaseRecord> rec) {
+      reply(rec.ok() ? json(201, purchase_json(*rec)) : error_response(rec.error()));
+    };
+  };
+  r.add({"POST", "/api/v1/pension/purchased", Access::kUser, nullptr, true,
+         [&sales, purchase_reply](std::shared_ptr<Context> c, Reply reply) {
+           auto body = parse_object(c->req.body, true);
+           if (!body.ok()) return reply(error_response(body.error()));
+           auto key = idempotency_key(c->req);
+           if (!key.ok()) return reply(error_response(key.error()));
+           sales.checkout_async(c->actor(), *key, request_hash(c->req, *body, *key), purchase_reply(std::move(reply)));
+         }});
+  r.add({"POST", "/api/v1/pension/purchases", Access::kUser, nullptr, true,
+         [&sales, purchase_reply](std::shared_ptr<Context> c, Reply reply) {
+           auto body = parse_object(c->req.body);
+           if (!body.ok()) return reply(error_response(body.error()));
+           auto key = idempotency_key(c->req);
+           if (!key.ok()) return reply(error_response(key.error()));
            auto round = int_field(*body, "round", 1, 100000, true);
-           if (!round.ok()) return error_response(round.error());
+           if (!round.ok()) return reply(error_response(round.error()));
            auto list = body->find("tickets");
            if (list == body->end() || !list->is_array() || list->empty())
-             return error_response(ErrorCode::kInvalidRequest, "tickets는 비어 있지 않은 배열이어야 합니다.");
-           if (list->size() > 100) return error_response(ErrorCode::kMaxSelected, "");
+             return reply(error_response(ErrorCode::kInvalidRequest, "tickets는 비어 있지 않은 배열이어야 합니다."));
+           if (list->size() > 100) return reply(error_response(ErrorCode::kMaxSelected, ""));
            std::vector<app::TicketSpec> specs;
            for (const auto& t : *list) {
              auto spec = ticket_spec(t);
-             if (!spec.ok()) return error_response(spec.error());
+             if (!spec.ok()) return reply(error_response(spec.error()));
              specs.push_back(*spec);
            }
-           return reply(sales.buy(c.actor(), static_cast<int>(**round), specs, *key, request_hash(c.req, *body, *key)), 201,
-                        purchase_json);
-         }, true});
+           sales.buy_async(c->actor(), static_cast<int>(**round), specs, *key, request_hash(c->req, *body, *key),
+                           purchase_reply(std::move(reply)));
+         }});
   r.add({"GET", "/api/v1/pension/purchased", Access::kUser, [d, &sales](Context& c) {
            auto round = round_param(c.req, d.calendar.current_round(d.clock.now()));
            if (!round.ok()) return error_response(round.error());

@@ -1,6 +1,8 @@
 // Router: pattern matching and access control.
 #include "http/router.h"
 
+#include <future>
+
 #include "http/errors.h"
 
 namespace p720::http {
@@ -29,7 +31,7 @@ bool match(std::string_view pattern, std::string_view path, std::vector<std::str
 
 }  // namespace
 
-Response Router::dispatch(const Request& req, std::string* route_out) const {
+void Router::dispatch(const Request& req, std::string* route_out, Reply reply) const {
   std::vector<std::string> params;
   bool path_known = false;
   for (const auto& route : routes_) {
@@ -37,21 +39,36 @@ Response Router::dispatch(const Request& req, std::string* route_out) const {
     path_known = true;
     if (route.method != req.method) continue;
     if (route_out) *route_out = route.pattern;
-    Context ctx{req, std::move(params), std::nullopt};
+    auto ctx = std::make_shared<Context>(Context{req, std::move(params), std::nullopt});
     if (route.access != Access::kPublic) {
       auto claims = auth_.verify_header(req.header("authorization"));
-      if (!claims.ok()) return error_response(claims.error());
+      if (!claims.ok()) return reply(error_response(claims.error()));
       if (route.access == Access::kAdmin && !claims->admin)
-        return error_response(ErrorCode::kForbidden, "관리자 권한이 필요합니다.");
+        return reply(error_response(ErrorCode::kForbidden, "관리자 권한이 필요합니다."));
       if (route.rate_limited && limiter_ && !limiter_(claims->user_id))
-        return error_response(ErrorCode::kTooManyRequests, "");
-      ctx.claims = std::move(*claims);
+        return reply(error_response(ErrorCode::kTooManyRequests, ""));
+      ctx->claims = std::move(*claims);
     }
-    return route.handler(ctx);
+    if (route.async_handler) return route.async_handler(std::move(ctx), std::move(reply));
+    return reply(route.handler(*ctx));
   }
   if (route_out) *route_out = "";
-  if (path_known) return error_response(ErrorCode::kNotFound, "지원하지 않는 메서드입니다: " + req.method);
-  return error_response(ErrorCode::kNotFound, "없는 경로입니다: " + req.path);
+  if (path_known) return reply(error_response(ErrorCode::kNotFound, "지원하지 않는 메서드입니다: " + req.method));
+  reply(error_response(ErrorCode::kNotFound, "없는 경로입니다: " + req.path));
+}
+
+Response Router::dispatch(const Request& req, std::string* route_out) const {
+  std::promise<Response> promise;
+  auto future = promise.get_future();
+  dispatch(req, route_out, [&promise](Response r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+bool Router::is_async(const Request& req) const {
+  std::vector<std::string> params;
+  for (const auto& route : routes_)
+    if (route.method == req.method && match(route.pattern, req.path, params)) return route.async_handler != nullptr;
+  return false;
 }
 
 }  // namespace p720::http

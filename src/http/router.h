@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ struct Context {
 };
 
 using Handler = std::function<Response(Context&)>;
+// An asynchronous handler answers through `reply`, possibly later and from another thread. The
+// Context lives until reply is called. Used by the purchase routes, which wait for a group commit
+// without holding a thread.
+using Reply = std::function<void(Response)>;
+using AsyncHandler = std::function<void(std::shared_ptr<Context>, Reply)>;
 
 struct Route {
   std::string method;
@@ -31,6 +37,7 @@ struct Route {
   Access access;
   Handler handler;
   bool rate_limited = false;  // counted against the caller's rate limit
+  AsyncHandler async_handler = nullptr;  // when set, used instead of `handler`
 };
 
 class Router {
@@ -41,9 +48,14 @@ class Router {
   void add(Route route) { routes_.push_back(std::move(route)); }
   void set_limiter(Limiter limiter) { limiter_ = std::move(limiter); }
 
-  // Finds the route, checks access and runs the handler. `route_out` receives the pattern
-  // matched ("" for none), for metrics.
+  // Finds the route, checks access and runs the handler; `reply` gets the response (at once for
+  // a synchronous handler or an error). `route_out` receives the pattern matched ("" for none),
+  // for metrics. `req` must stay alive until reply is called.
+  void dispatch(const Request& req, std::string* route_out, Reply reply) const;
+  // The same, waiting for the response.
   Response dispatch(const Request& req, std::string* route_out = nullptr) const;
+  // True when the request's route has an asynchronous handler (it may run on an I/O thread).
+  bool is_async(const Request& req) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <nlohmann/json.hpp>
+#include <future>
 #include <random>
 
 #include "http/errors.h"
@@ -56,7 +57,11 @@ struct Server::Impl {
   void do_accept();
   void begin_drain();
   void wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline);
+  // Runs a request through the router and calls `done` with the finished response (request id,
+  // CORS, metrics, access log added). `done` may run later, on another thread.
+  void handle(std::shared_ptr<Request> req, std::function<void(Response)> done) const;
   Response handle(const Request& req) const;
+  void finish(const Request& req, Response& res, const std::string& route, Clock::time_point started) const;
 };
 
 namespace {
@@ -114,13 +119,18 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = breq.keep_alive();
     const unsigned version = breq.version();
     ++server_.in_flight;
-    // Handlers may block on the store; they run on the worker pool, and the answer is written
-    // back on this connection's strand.
-    net::post(server_.workers, [self = shared_from_this(), req = std::move(req), keep_alive, version]() {
-      Response res = self->server_.handle(req);
+    auto shared = std::make_shared<Request>(std::move(req));
+    // The answer is written back on this connection's strand, whichever thread produced it.
+    auto respond = [self = shared_from_this(), keep_alive, version](Response res) {
       net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version]() mutable {
         self->send(std::move(res), version, keep_alive && !self->server_.draining, true);
       });
+    };
+    // Asynchronous routes (purchases) never block, so they start right here on the I/O thread;
+    // the others may wait on the store and run on the worker pool.
+    if (server_.router.is_async(*shared)) return server_.handle(std::move(shared), std::move(respond));
+    net::post(server_.workers, [self = shared_from_this(), shared = std::move(shared), respond = std::move(respond)]() {
+      self->server_.handle(shared, respond);
     });
   }
 
@@ -169,31 +179,48 @@ void Server::Impl::do_accept() {
   });
 }
 
-Response Server::Impl::handle(const Request& in) const {
+void Server::Impl::handle(std::shared_ptr<Request> req, std::function<void(Response)> done) const {
   const auto started = Clock::now();
-  Request req = in;
-  auto rid = req.header("x-request-id");
-  req.request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
+  auto rid = req->header("x-request-id");
+  req->request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
 
-  std::string route;
-  Response res;
-  const auto origin = req.header("origin");
-  if (req.method == "OPTIONS") {
+  if (req->method == "OPTIONS") {
+    Response res;
     res.status = 204;
     res.content_type.clear();
     res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
     res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
     res.headers.emplace_back("Access-Control-Max-Age", "600");
-    route = "preflight";
-  } else {
-    try {
-      res = router.dispatch(req, &route);
-    } catch (const std::exception& e) {
-      spdlog::error("{}", nlohmann::json({{"msg", "handler failed"}, {"requestId", req.request_id}, {"error", e.what()}}).dump());
-      res = error_response(ErrorCode::kInternal, "");
-    }
+    finish(*req, res, "preflight", started);
+    return done(std::move(res));
   }
-  if (origin) {
+  // The reply may come from another thread, after this function returned; it owns the request.
+  // `replied` makes sure exactly one response goes out even if a handler throws midway.
+  auto route = std::make_shared<std::string>();
+  auto replied = std::make_shared<std::atomic<bool>>(false);
+  auto reply = [this, req, route, replied, started, done](Response res) {
+    if (replied->exchange(true)) return;
+    finish(*req, res, *route, started);
+    done(std::move(res));
+  };
+  try {
+    router.dispatch(*req, route.get(), reply);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", nlohmann::json({{"msg", "handler failed"}, {"requestId", req->request_id}, {"error", e.what()}})
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    reply(error_response(ErrorCode::kInternal, ""));
+  }
+}
+
+Response Server::Impl::handle(const Request& in) const {
+  std::promise<Response> promise;
+  auto future = promise.get_future();
+  handle(std::make_shared<Request>(in), [&promise](Response r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Server::Impl::finish(const Request& req, Response& res, const std::string& route, Clock::time_point started) const {
+  if (const auto origin = req.header("origin")) {
     bool allowed = false;
     for (const auto& o : config.cors_origins)
       if (o == "*" || o == *origin) allowed = true;
@@ -217,7 +244,6 @@ Response Server::Impl::handle(const Request& in) const {
     if (res.status >= 500) spdlog::error("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     else spdlog::info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  return res;
 }
 
 void Server::Impl::begin_drain() {

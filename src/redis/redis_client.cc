@@ -92,7 +92,7 @@ RedisClient::~RedisClient() {
 }
 
 void RedisClient::mark_down() {
-  if (healthy_.exchange(false)) spdlog::warn(R"({{"level":"warn","msg":"redis unreachable; degrading"}})");
+  if (healthy_.exchange(false)) spdlog::warn(R"({"level":"warn","msg":"redis unreachable; degrading"})");
   down_until_ms_ = steady_ms() + backoff_.count();
 }
 

@@ -165,7 +165,9 @@ struct SqlStore::Job {
   std::function<bool(SqlConnection&)> body;
   // Called when the batch could not commit: the job's result becomes an error.
   std::function<void(const std::string&)> fail;
-  std::promise<void> done;
+  // Runs after the batch committed (or failed), on the writer thread. May delete the job, so it
+  // is moved out before it is called.
+  std::function<void()> finish;
 };
 
 SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox)
@@ -194,7 +196,9 @@ Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body) 
     return out->ok();
   };
   job.fail = [&](const std::string& why) { out.emplace(unavailable(why)); };
-  auto fut = job.done.get_future();
+  std::promise<void> done;
+  job.finish = [&done] { done.set_value(); };
+  auto fut = done.get_future();
   {
     std::lock_guard lock(mu_);
     if (stop_) return unavailable("stopping");
@@ -203,6 +207,39 @@ Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body) 
   cv_.notify_one();
   fut.wait();
   return std::move(*out);
+}
+
+template <class T>
+void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done) {
+  struct AsyncJob : Job {
+    std::optional<Result<T>> out;
+  };
+  auto* job = new AsyncJob;
+  job->body = [job, body = std::move(body)](SqlConnection& c) {
+    job->out.emplace(body(c));
+    return job->out->ok();
+  };
+  job->fail = [job](const std::string& why) { job->out.emplace(unavailable(why)); };
+  job->finish = [job, done = std::move(done)] {
+    Result<T> result = std::move(*job->out);
+    delete job;
+    done(std::move(result));
+  };
+  {
+    std::lock_guard lock(mu_);
+    if (!stop_) {
+      queue_.push_back(job);
+      cv_.notify_one();
+      return;
+    }
+  }
+  job->fail("stopping");
+  complete(job);
+}
+
+void SqlStore::complete(Job* job) {
+  auto finish = std::move(job->finish);
+  finish();
 }
 
 void SqlStore::writer_loop() {
@@ -223,6 +260,8 @@ void SqlStore::writer_loop() {
 }
 
 void SqlStore::run_batch(std::vector<Job*>& batch) {
+  ++batches_;
+  batch_jobs_ += static_cast<long long>(batch.size());
   std::string failure;
   bool retry_alone = false;
   try {
@@ -236,6 +275,7 @@ void SqlStore::run_batch(std::vector<Job*>& batch) {
         // A lost connection, or a deadlock (MariaDB then rolls back the whole transaction,
         // savepoints included), ends the batch.
         if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
+        ++errors_;
         spdlog::error("store write failed: {}", e.what());
         job->fail(e.what());
       }
@@ -244,6 +284,7 @@ void SqlStore::run_batch(std::vector<Job*>& batch) {
     }
     writer_->exec("COMMIT");
   } catch (const SqlError& e) {
+    ++errors_;
     spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
     if (e.kind == SqlError::Kind::kRetry) retry_alone = true;
     else failure = e.what();
@@ -258,13 +299,13 @@ void SqlStore::run_batch(std::vector<Job*>& batch) {
     // caller gets a real answer, never a half-applied one.
     for (Job* job : batch) {
       run_alone(job);
-      job->done.set_value();
+      complete(job);
     }
     return;
   }
   for (Job* job : batch) {
     if (!failure.empty()) job->fail(failure);
-    job->done.set_value();
+    complete(job);
   }
 }
 
@@ -278,6 +319,7 @@ void SqlStore::run_alone(Job* job) {
         keep = job->body(*writer_);
       } catch (const SqlError& e) {
         if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
+        ++errors_;
         spdlog::error("store write failed: {}", e.what());
         job->fail(e.what());
       }
@@ -379,8 +421,14 @@ Result<std::vector<CartItem>> SqlStore::add_to_cart(const std::string& user, int
       return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(sold));
     std::vector<CartItem> out;
     for (int t : tickets) {
-      c.query("INSERT INTO cart_items (user_id, round, ticket, created_at) VALUES (?, ?, ?, ?)",
-              {v(user), v(round), v(t), v(now)});
+      try {
+        c.query("INSERT INTO cart_items (user_id, round, ticket, created_at) VALUES (?, ?, ?, ?)",
+                {v(user), v(round), v(t), v(now)});
+      } catch (const SqlError& e) {
+        // The same user selected it through another instance meanwhile.
+        if (e.kind != SqlError::Kind::kUnique) throw;
+        return make_error(ErrorCode::kSelectDuplicated, "이미 선택한 번호입니다.");
+      }
       out.push_back(CartItem{c.last_insert_id(), user, round, t, now});
     }
     return out;
@@ -411,7 +459,16 @@ Result<std::vector<CartItem>> SqlStore::clear_cart(const std::string& user, std:
 }
 
 Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
-  return write<PurchaseRecord>([&](SqlConnection& c) -> Result<PurchaseRecord> {
+  return write<PurchaseRecord>([&](SqlConnection& c) { return purchase_tx(c, cmd); });
+}
+
+void SqlStore::purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
+  write_async<PurchaseRecord>([this, cmd = std::move(cmd)](SqlConnection& c) { return purchase_tx(c, cmd); },
+                              std::move(done));
+}
+
+Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCommand& cmd) {
+  {
     if (!cmd.idem_key.empty()) {
       auto earlier = find_replay(c, cmd.user_id, cmd.idem_key, cmd.idem_hash);
       if (!earlier.ok()) return earlier.error();
@@ -462,7 +519,7 @@ Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
               {v(rec.id), v(cmd.user_id), v(cmd.idem_key)});
     if (outbox_) add_event(c, "purchase", purchase_event(rec), cmd.created_at);
     return rec;
-  });
+  }
 }
 
 Result<std::optional<PurchaseRecord>> SqlStore::replay(const std::string& user, const std::string& key,
@@ -511,8 +568,19 @@ Result<DrawRecord> SqlStore::record_draw(const DrawRecord& d) {
         return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
       return existing;
     }
-    c.query("INSERT INTO draws (round, grp, digits, bonus, draw_date, settled) VALUES (?, ?, ?, ?, ?, 0)",
-            {v(d.round), v(d.group), v(d.digits), v(d.bonus), v(d.draw_date)});
+    try {
+      c.query("INSERT INTO draws (round, grp, digits, bonus, draw_date, settled) VALUES (?, ?, ?, ?, ?, 0)",
+              {v(d.round), v(d.group), v(d.digits), v(d.bonus), v(d.draw_date)});
+    } catch (const SqlError& e) {
+      // Another instance recorded it meanwhile: answer as if we had read its row above.
+      if (e.kind != SqlError::Kind::kUnique) throw;
+      rows = c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(d.round)});
+      if (rows.empty()) throw;
+      auto existing = draw_record(rows[0]);
+      if (existing.group != d.group || existing.digits != d.digits || existing.bonus != d.bonus)
+        return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
+      return existing;
+    }
     auto rec = d;
     rec.settled = false;
     return rec;
@@ -542,6 +610,10 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
     if (rows.empty()) return make_error(ErrorCode::kNotFound, "추첨 결과가 없습니다.");
     auto d = draw_record(rows[0]);
     if (d.settled) return true;
+    // Claim the settlement: another instance settling concurrently waits on this row lock and
+    // then finds it settled, so prizes are credited once (rolled back with the job on failure).
+    c.query("UPDATE draws SET settled = 1 WHERE round = ? AND settled = 0", {v(round)});
+    if (c.changes() != 1) return true;
     const DrawNumbers nums{d.group, d.digits, d.bonus};
     // Every winner of results 1..7 shares the winning number's last digit, and result 8 is the
     // bonus digits: SQLite filters the round's tickets to those (~10%), and the domain's rules
@@ -670,6 +742,13 @@ Status SqlStore::ack_events(const std::vector<long long>& ids) {
   });
   if (!r.ok()) return r.error();
   return Status::Ok();
+}
+
+std::string SqlStore::metrics_text() const {
+  return "# TYPE pension_store_batches_total counter\npension_store_batches_total " + std::to_string(batches_.load()) +
+         "\n# TYPE pension_store_batch_jobs_total counter\npension_store_batch_jobs_total " +
+         std::to_string(batch_jobs_.load()) + "\n# TYPE pension_store_errors_total counter\npension_store_errors_total " +
+         std::to_string(errors_.load()) + "\n";
 }
 
 Status SqlStore::ping() {

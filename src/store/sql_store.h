@@ -4,6 +4,7 @@
 // answered only after the whole batch has committed durably. Reads use a pool of connections.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -35,6 +36,7 @@ class SqlStore final : public Store {
   Result<CartItem> remove_cart_item(const std::string& user, long long id) override;
   Result<std::vector<CartItem>> clear_cart(const std::string& user, std::optional<int> keep_round) override;
   Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) override;
+  void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) override;
   Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
                                                const std::string& hash) override;
   Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) override;
@@ -48,6 +50,7 @@ class SqlStore final : public Store {
   Result<std::vector<Winning>> winnings_of(const std::string& user) override;
   Result<Totals> totals() override;
   Status ping() override;
+  std::string metrics_text() const override;
   Result<std::vector<OutboxEvent>> pending_events(int limit) override;
   Status ack_events(const std::vector<long long>& ids) override;
 
@@ -55,6 +58,10 @@ class SqlStore final : public Store {
   struct Job;
   template <class T>
   Result<T> write(const std::function<Result<T>(SqlConnection&)>& body);
+  template <class T>
+  void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done);
+  static void complete(Job* job);
+  Result<PurchaseRecord> purchase_tx(SqlConnection& c, const PurchaseCommand& cmd);
   template <class T>
   Result<T> read(const std::function<Result<T>(SqlConnection&)>& body);
   void writer_loop();
@@ -75,6 +82,9 @@ class SqlStore final : public Store {
   std::deque<Job*> queue_;
   bool stop_ = false;
   std::thread writer_thread_;
+
+  // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors.
+  std::atomic<long long> batches_{0}, batch_jobs_{0}, errors_{0};
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> readers_;

@@ -3,6 +3,7 @@
 // nothing. Implementations are thread-safe: any number of threads may call any method.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,6 +125,11 @@ class Store {
   // NOT_ENOUGH_MONEY or LIMIT_EXCEEDED, changing nothing. A repeated (key, hash) returns the
   // original record with replayed = true.
   virtual Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) = 0;
+  // The same, returning at once: `done` runs once the purchase is durable or has failed — on
+  // the store's writer thread, so it must be quick and must not call the store's writes.
+  virtual void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
+    done(purchase(cmd));
+  }
   // The purchase made earlier under (user, key): nullopt when there is none, IDEMPOTENCY_CONFLICT
   // when it was made with a different request hash.
   virtual Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
@@ -145,6 +151,8 @@ class Store {
 
   virtual Result<Totals> totals() = 0;
   virtual Status ping() = 0;
+  // Prometheus lines about the store (batches, errors); empty by default.
+  virtual std::string metrics_text() const { return {}; }
 
   // Event outbox, filled only when the store was opened with the outbox on: purchases and prize
   // settlements write their events in the same transaction. pending_events returns the oldest

@@ -1,0 +1,240 @@
+// The Redis adapters against a real Redis (PENSION_TEST_REDIS, which scripts/test.sh always
+// starts and sets) and a real SQLite store: shared holds, the shared sold index, the event relay,
+// and how each degrades when Redis cannot be reached (a closed port).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "domain/ticket.h"
+#include "redis/event_relay.h"
+#include "redis/redis_client.h"
+#include "redis/redis_holds.h"
+#include "redis/redis_sold_cache.h"
+#include "store/factory.h"
+
+namespace p720::redis {
+namespace {
+
+constexpr int kRound = 343;
+const Instant kNow = Instant(std::chrono::seconds(1'795'000'000));
+
+// Polls `done` every 10 ms for at most 10 s: waiting for an asynchronous effect without
+// assuming how long it takes.
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+std::vector<std::string> targets() {
+  if (const char* url = std::getenv("PENSION_TEST_REDIS")) return {url};
+  return {};
+}
+
+class RedisAdapters : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> n{0};
+    prefix_ = "p720test:" + std::to_string(::getpid()) + ":" + std::to_string(std::random_device{}()) + ":" +
+              std::to_string(n++) + ":";
+    client_ = std::make_unique<RedisClient>(parse_redis_url(GetParam()));
+    ASSERT_TRUE(client_->ping());
+    auto dir = std::filesystem::temp_directory_path() / ("p720redis-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    db_ = (dir / ("t" + std::to_string(n) + ".db")).string();
+    std::filesystem::remove(db_);
+    store_ = store::open_store("sqlite:" + db_, {.outbox = true});
+  }
+  void TearDown() override {
+    auto keys = client_->command({"KEYS", prefix_ + "*"});
+    if (keys)
+      for (const auto& k : keys->elements) (void)client_->command({"DEL", k.str});
+    store_.reset();
+    std::filesystem::remove(db_);
+  }
+
+  store::PurchaseCommand buy(const std::string& user, std::vector<int> tickets) {
+    return store::PurchaseCommand{user, kRound, std::move(tickets), 1000, 100, "2026-11-24T12:00:00+09:00", "", ""};
+  }
+
+  std::string prefix_;
+  std::string db_;
+  std::unique_ptr<RedisClient> client_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// A client whose Redis is never there.
+std::unique_ptr<RedisClient> dead_client() {
+  RedisTarget t;
+  t.host = "127.0.0.1";
+  t.port = 1;
+  return std::make_unique<RedisClient>(t);
+}
+
+TEST_P(RedisAdapters, HoldsAreAllOrNoneSharedAndOwnerReleased) {
+  RedisHolds a(*client_, prefix_);
+  RedisHolds b(*client_, prefix_);  // another instance
+  const Instant until = kNow + std::chrono::seconds(600);
+  EXPECT_TRUE(a.acquire(kRound, {1, 2}, "alice", kNow, until).empty());
+  EXPECT_TRUE(a.acquire(kRound, {2}, "alice", kNow, until).empty());  // own hold: extended
+  EXPECT_EQ(b.acquire(kRound, {3, 2}, "bob", kNow, until), std::vector<int>{2});
+  auto seen = b.lookup(kRound, {1, 2, 3}, kNow);
+  ASSERT_TRUE(seen[0].has_value());
+  EXPECT_EQ(seen[0]->user_id, "alice");
+  EXPECT_GT(seen[0]->expires, kNow + std::chrono::seconds(590));
+  EXPECT_LE(seen[0]->expires, until);
+  EXPECT_FALSE(seen[2].has_value());  // bob's failed acquire held nothing
+  EXPECT_EQ(b.active(kNow), 2u);
+
+  b.release(kRound, {1, 2}, "bob");  // not bob's: untouched
+  EXPECT_TRUE(a.lookup(kRound, {1}, kNow)[0].has_value());
+  a.release(kRound, {1, 2}, "alice");
+  EXPECT_FALSE(b.lookup(kRound, {1}, kNow)[0].has_value());
+  EXPECT_TRUE(b.acquire(kRound, {2, 3}, "bob", kNow, until).empty());
+  EXPECT_EQ(a.active(kNow), 2u);
+  EXPECT_TRUE(a.healthy());
+}
+
+TEST_P(RedisAdapters, HoldsLapseByThemselves) {
+  RedisHolds holds(*client_, prefix_);
+  // A hold of one second (the shortest a service clock of whole seconds asks for).
+  ASSERT_TRUE(holds.acquire(kRound, {9}, "alice", kNow, kNow + std::chrono::seconds(1)).empty());
+  EXPECT_TRUE(holds.lookup(kRound, {9}, kNow)[0].has_value());
+  EXPECT_TRUE(eventually([&] { return !holds.lookup(kRound, {9}, kNow)[0].has_value(); }));
+  EXPECT_TRUE(holds.acquire(kRound, {9}, "bob", kNow, kNow + std::chrono::seconds(60)).empty());
+  EXPECT_TRUE(eventually([&] { return holds.active(kNow) == 1; }));
+}
+
+TEST_P(RedisAdapters, HoldsDegradeWhenRedisIsDown) {
+  auto dead = dead_client();
+  RedisHolds holds(*dead, prefix_);
+  EXPECT_TRUE(holds.acquire(kRound, {1}, "alice", kNow, kNow + std::chrono::seconds(60)).empty());
+  EXPECT_FALSE(holds.healthy());
+  EXPECT_FALSE(holds.lookup(kRound, {1}, kNow)[0].has_value());
+  EXPECT_EQ(holds.active(kNow), 0u);
+  holds.release(kRound, {1}, "alice");  // no throw, no hang
+}
+
+TEST_P(RedisAdapters, SoldIndexIsSeededFromTheStoreAndShared) {
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  ASSERT_TRUE(store_->purchase(buy("alice", {10, 20})).ok());
+  RedisSoldCache a(*client_, *store_, prefix_);
+  RedisSoldCache b(*client_, *store_, prefix_);  // another instance
+  EXPECT_EQ(*a.sold_among(kRound, {10, 11, 20}), (std::vector<int>{10, 20}));
+  ASSERT_TRUE(store_->purchase(buy("alice", {30})).ok());
+  a.mark_sold(kRound, {30});
+  EXPECT_EQ(*b.sold_among(kRound, {30, 31}), std::vector<int>{30});
+  EXPECT_EQ(b.sold_count(kRound), 3);
+
+  // Redis loses the bitmap (a restart without persistence): it is seeded again from the store.
+  (void)client_->command({"DEL", prefix_ + "sold:" + std::to_string(kRound), prefix_ + "sold:" + std::to_string(kRound) + ":ready"});
+  EXPECT_EQ(*b.sold_among(kRound, {10, 30, 40}), (std::vector<int>{10, 30}));
+}
+
+TEST_P(RedisAdapters, PicksNeverReturnSoldTickets) {
+  // Group 5 with every ticket but three sold would take a while to buy; instead sell a few
+  // and check picks avoid them while the snapshot is stale and after it refreshes.
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  RedisSoldCache cache(*client_, *store_, prefix_, std::chrono::milliseconds(0));
+  std::vector<int> sold;
+  for (int d = 0; d < 20; ++d) sold.push_back(Ticket{5, d}.index());
+  ASSERT_TRUE(store_->purchase(buy("alice", sold)).ok());
+  cache.mark_sold(kRound, sold);
+  const std::set<int> sold_set(sold.begin(), sold.end());
+  for (int i = 0; i < 200; ++i) {
+    auto p = cache.pick(kRound, 5, [](int) { return false; });
+    ASSERT_TRUE(p.ok() && p->has_value());
+    EXPECT_EQ(Ticket::from_index(**p).group, 5);
+    EXPECT_FALSE(sold_set.count(**p));
+  }
+  // group 0: digits unsold in all five groups; `reject` is honoured.
+  auto p = cache.pick(kRound, 0, [](int digits) { return digits % 2 == 0; });
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ(**p % 2, 1);
+  EXPECT_GE(**p, 20);
+}
+
+TEST_P(RedisAdapters, SoldCacheFallsBackToTheStoreWhenRedisIsDown) {
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  ASSERT_TRUE(store_->purchase(buy("alice", {10})).ok());
+  auto dead = dead_client();
+  RedisSoldCache cache(*dead, *store_, prefix_);
+  EXPECT_EQ(*cache.sold_among(kRound, {10, 11}), std::vector<int>{10});
+  cache.mark_sold(kRound, {11});
+  EXPECT_EQ(*cache.sold_among(kRound, {10, 11}), (std::vector<int>{10, 11}));
+  auto p = cache.pick(kRound, 1, [](int) { return false; });
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_NE(**p, 10);
+  EXPECT_EQ(cache.sold_count(kRound), 2);
+}
+
+TEST_P(RedisAdapters, RelayPublishesEveryEventOnceInOrder) {
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  std::vector<long long> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto r = store_->purchase(buy("alice", {100 + i}));
+    ASSERT_TRUE(r.ok());
+    ids.push_back(r->id);
+  }
+  const std::string stream = prefix_ + "events";
+  {
+    // Two relays on one outbox, as with several instances.
+    EventRelay r1(*client_, *store_, stream, std::chrono::milliseconds(10));
+    EventRelay r2(*client_, *store_, stream, std::chrono::milliseconds(10));
+    EXPECT_TRUE(eventually([&] { return store_->pending_events(10)->empty(); }));
+  }
+  auto entries = client_->command({"XRANGE", stream, "-", "+"});
+  ASSERT_TRUE(entries.has_value());
+  ASSERT_EQ(entries->elements.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto& fields = entries->elements[i].elements[1].elements;
+    ASSERT_EQ(fields.size(), 8u);
+    EXPECT_EQ(fields[2].str, "kind");
+    EXPECT_EQ(fields[3].str, "purchase");
+    EXPECT_NE(fields[5].str.find("\"purchaseId\":" + std::to_string(ids[i]) + ","), std::string::npos) << fields[5].str;
+  }
+}
+
+TEST_P(RedisAdapters, RelayKeepsEventsWhileRedisIsDown) {
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  ASSERT_TRUE(store_->purchase(buy("alice", {7})).ok());
+  auto dead = dead_client();
+  {
+    EventRelay relay(*dead, *store_, prefix_ + "events", std::chrono::milliseconds(10), std::chrono::milliseconds(10));
+    EXPECT_TRUE(eventually([&] { return relay.last_pass_failed(); }));
+  }
+  EXPECT_EQ(store_->pending_events(10)->size(), 1u);
+  // Redis is back (here: a live client): the event goes out.
+  EventRelay relay(*client_, *store_, prefix_ + "events", std::chrono::milliseconds(10));
+  EXPECT_TRUE(eventually([&] { return store_->pending_events(10)->empty(); }));
+  auto len = client_->command({"XLEN", prefix_ + "events"});
+  ASSERT_TRUE(len.has_value());
+  EXPECT_EQ(len->integer, 1);
+}
+
+TEST(RedisUrl, Parses) {
+  auto t = parse_redis_url("redis://:s3cret@cache.local:6380/2");
+  EXPECT_EQ(t.host, "cache.local");
+  EXPECT_EQ(t.port, 6380);
+  EXPECT_EQ(t.password, "s3cret");
+  EXPECT_EQ(t.db, 2);
+  EXPECT_EQ(parse_redis_url("redis://127.0.0.1").port, 6379);
+  EXPECT_THROW(parse_redis_url("http://x"), std::invalid_argument);
+  EXPECT_THROW(parse_redis_url("redis://h:0"), std::invalid_argument);
+}
+
+// Instantiated only when PENSION_TEST_REDIS is set; scripts/test.sh always sets it.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RedisAdapters);
+INSTANTIATE_TEST_SUITE_P(Redis, RedisAdapters, ::testing::ValuesIn(targets()),
+                         [](const ::testing::TestParamInfo<std::string>&) { return std::string("live"); });
+
+}  // namespace
+}  // namespace p720::redis

@@ -1,0 +1,480 @@
+// One conformance suite for every Store backend: SQLite (a temporary file) and MariaDB (the
+// server named by PENSION_TEST_MYSQL, which scripts/test.sh always starts and sets; each test
+// gets its own database). Both must behave identically, including under concurrency from two
+// SqlStore instances on one database — two processes, as far as the database can tell.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "domain/ticket.h"
+#include "store/migrations.h"
+#include "store/mysql_connection.h"
+#include "store/sql_store.h"
+#include "store/sqlite_connection.h"
+
+namespace p720::store {
+namespace {
+
+constexpr int kRound = 343;
+constexpr long long kPrice = 1000;
+
+std::vector<std::string> backends() {
+  std::vector<std::string> out{"sqlite"};
+  if (std::getenv("PENSION_TEST_MYSQL")) out.push_back("mariadb");
+  return out;
+}
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> n{0};
+    const std::string name = "p720t_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+    if (GetParam() == "sqlite") {
+      auto dir = std::filesystem::temp_directory_path() / ("p720conf-" + std::to_string(::getpid()));
+      std::filesystem::create_directories(dir);
+      sqlite_path_ = (dir / (name + ".db")).string();
+      std::filesystem::remove(sqlite_path_);
+    } else {
+      mysql_ = parse_mysql_url(std::getenv("PENSION_TEST_MYSQL"));
+      admin_ = std::make_unique<MysqlConnection>(mysql_);  // creates the base database if needed
+      admin_->exec("DROP DATABASE IF EXISTS " + name);
+      admin_->exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
+      mysql_.database = name;
+    }
+    store_ = open();
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (admin_) admin_->exec("DROP DATABASE IF EXISTS " + mysql_.database);
+    else std::filesystem::remove(sqlite_path_);
+  }
+
+  SqlStore::ConnectionFactory factory() const {
+    if (GetParam() == "sqlite") {
+      auto path = sqlite_path_;
+      return [path] { return std::make_unique<SqliteConnection>(path); };
+    }
+    auto params = mysql_;
+    return [params] { return std::make_unique<MysqlConnection>(params); };
+  }
+
+  // Another store on the same database: what a second process would have.
+  std::unique_ptr<Store> open(bool outbox = false) { return std::make_unique<SqlStore>(factory(), 256, outbox); }
+
+  static PurchaseCommand cmd(const std::string& user, std::vector<int> tickets, std::string key = "",
+                             std::string hash = "", int limit = 100) {
+    return PurchaseCommand{user, kRound, std::move(tickets), kPrice, limit, "2026-11-24T12:00:00+09:00",
+                           std::move(key), std::move(hash)};
+  }
+
+  void expect_conserved(Store& s) {
+    auto t = s.totals();
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->deposits, t->balances + t->sales - t->prizes)
+        << "deposits " << t->deposits << " balances " << t->balances << " sales " << t->sales << " prizes "
+        << t->prizes;
+  }
+
+  std::string sqlite_path_;
+  MysqlParams mysql_;
+  std::unique_ptr<MysqlConnection> admin_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformance, DepositBalanceAndLedger) {
+  EXPECT_EQ(*store_->balance("nobody"), 0);
+  EXPECT_EQ(*store_->deposit("alice", 5000, "by:admin", "t1"), 5000);
+  EXPECT_EQ(*store_->deposit("alice", 2500, "by:alice", "t2"), 7500);
+  EXPECT_EQ(*store_->balance("alice"), 7500);
+  auto ledger = store_->ledger("alice", 10);
+  ASSERT_TRUE(ledger.ok());
+  ASSERT_EQ(ledger->size(), 2u);
+  EXPECT_EQ((*ledger)[0].amount, 2500);  // newest first
+  EXPECT_EQ((*ledger)[0].balance_after, 7500);
+  EXPECT_EQ((*ledger)[0].kind, "DEPOSIT");
+  EXPECT_EQ((*ledger)[0].ref, "by:alice");
+  EXPECT_EQ((*ledger)[1].amount, 5000);
+  EXPECT_TRUE(store_->ledger("bob", 10)->empty());
+  // Ids compare exactly (binary collation on MariaDB, as in SQLite).
+  EXPECT_EQ(*store_->balance("Alice"), 0);
+  EXPECT_EQ(*store_->balance("alice "), 0);
+  expect_conserved(*store_);
+}
+
+TEST_P(StoreConformance, UnicodeAndQuotesSurvive) {
+  const std::string user = "김'철수\"\\;--";
+  EXPECT_EQ(*store_->deposit(user, 1000, "ref'\\", "t"), 1000);
+  auto ledger = store_->ledger(user, 1);
+  ASSERT_TRUE(ledger.ok());
+  ASSERT_EQ(ledger->size(), 1u);
+  EXPECT_EQ((*ledger)[0].user_id, user);
+  EXPECT_EQ((*ledger)[0].ref, "ref'\\");
+}
+
+TEST_P(StoreConformance, CartAddDuplicateMaxRemoveClear) {
+  auto added = store_->add_to_cart("alice", kRound, {10, 11}, 3, "t");
+  ASSERT_TRUE(added.ok());
+  ASSERT_EQ(added->size(), 2u);
+  EXPECT_EQ((*added)[0].ticket, 10);
+
+  auto dup = store_->add_to_cart("alice", kRound, {12, 11}, 3, "t");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kSelectDuplicated);
+  EXPECT_EQ(store_->cart("alice")->size(), 2u);  // all or none
+
+  auto max = store_->add_to_cart("alice", kRound, {12, 13}, 3, "t");
+  ASSERT_FALSE(max.ok());
+  EXPECT_EQ(max.error().code, ErrorCode::kMaxSelected);
+
+  ASSERT_TRUE(store_->deposit("bob", 1000, "t", "t").ok());
+  ASSERT_TRUE(store_->purchase(cmd("bob", {20})).ok());
+  auto sold = store_->add_to_cart("alice", kRound, {20}, 3, "t");
+  ASSERT_FALSE(sold.ok());
+  EXPECT_EQ(sold.error().code, ErrorCode::kPurchaseDuplicated);
+
+  // Another user may put the same ticket in its own cart (holds, not the cart, keep them apart).
+  EXPECT_TRUE(store_->add_to_cart("carol", kRound, {10}, 3, "t").ok());
+
+  auto not_mine = store_->remove_cart_item("bob", (*added)[0].id);
+  ASSERT_FALSE(not_mine.ok());
+  EXPECT_EQ(not_mine.error().code, ErrorCode::kNotFound);
+  auto removed = store_->remove_cart_item("alice", (*added)[0].id);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->ticket, 10);
+  EXPECT_EQ(store_->cart("alice")->size(), 1u);
+
+  ASSERT_TRUE(store_->add_to_cart("alice", kRound - 1, {30}, 3, "t").ok());
+  auto stale = store_->clear_cart("alice", kRound);
+  ASSERT_TRUE(stale.ok());
+  ASSERT_EQ(stale->size(), 1u);
+  EXPECT_EQ((*stale)[0].round, kRound - 1);
+  auto all = store_->clear_cart("alice", std::nullopt);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u);
+  EXPECT_TRUE(store_->cart("alice")->empty());
+  EXPECT_EQ(store_->cart("carol")->size(), 1u);
+}
+
+TEST_P(StoreConformance, PurchaseDebitsRecordsAndLeavesCart) {
+  ASSERT_TRUE(store_->deposit("alice", 5000, "t", "t").ok());
+  ASSERT_TRUE(store_->add_to_cart("alice", kRound, {1, 2, 3}, 20, "t").ok());
+  auto rec = store_->purchase(cmd("alice", {1, 2}));
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->amount, 2000);
+  EXPECT_EQ(rec->balance_after, 3000);
+  EXPECT_FALSE(rec->replayed);
+  ASSERT_EQ(rec->tickets.size(), 2u);
+  EXPECT_EQ(rec->tickets[0].ticket, 1);
+  EXPECT_EQ(rec->tickets[1].purchase_id, rec->id);
+  EXPECT_EQ(*store_->balance("alice"), 3000);
+
+  auto cart = store_->cart("alice");
+  ASSERT_EQ(cart->size(), 1u);
+  EXPECT_EQ((*cart)[0].ticket, 3);
+
+  auto mine = store_->tickets_of("alice", kRound);
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].ticket, 2);  // newest first
+  EXPECT_TRUE(store_->tickets_of("alice", kRound + 1)->empty());
+  auto sold = store_->sold_tickets(kRound);
+  std::sort(sold->begin(), sold->end());
+  EXPECT_EQ(*sold, (std::vector<int>{1, 2}));
+  auto ledger = store_->ledger("alice", 1);
+  EXPECT_EQ((*ledger)[0].kind, "PURCHASE");
+  EXPECT_EQ((*ledger)[0].amount, -2000);
+  expect_conserved(*store_);
+}
+
+TEST_P(StoreConformance, FailedPurchasesChangeNothing) {
+  ASSERT_TRUE(store_->deposit("alice", 3000, "t", "t").ok());
+  ASSERT_TRUE(store_->deposit("bob", 3000, "t", "t").ok());
+  ASSERT_TRUE(store_->purchase(cmd("bob", {7})).ok());
+  ASSERT_TRUE(store_->add_to_cart("alice", kRound, {6, 8}, 20, "t").ok());
+
+  auto dup = store_->purchase(cmd("alice", {6, 7, 8}));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kPurchaseDuplicated);
+  EXPECT_EQ(dup.error().tickets, std::vector<int>{7});
+
+  auto poor = store_->purchase(cmd("alice", {6, 8, 9, 10}));
+  ASSERT_FALSE(poor.ok());
+  EXPECT_EQ(poor.error().code, ErrorCode::kNotEnoughMoney);
+
+  auto limit = store_->purchase(cmd("alice", {6, 8}, "", "", 1));
+  ASSERT_FALSE(limit.ok());
+  EXPECT_EQ(limit.error().code, ErrorCode::kLimitExceeded);
+
+  EXPECT_EQ(*store_->balance("alice"), 3000);
+  EXPECT_TRUE(store_->tickets_of("alice", std::nullopt)->empty());
+  EXPECT_EQ(store_->cart("alice")->size(), 2u);
+  EXPECT_EQ(store_->ledger("alice", 10)->size(), 1u);
+
+  // The limit counts tickets bought across purchases.
+  ASSERT_TRUE(store_->purchase(cmd("alice", {6}, "", "", 2)).ok());
+  auto over = store_->purchase(cmd("alice", {8, 9}, "", "", 2));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::kLimitExceeded);
+  EXPECT_TRUE(store_->purchase(cmd("alice", {8}, "", "", 2)).ok());
+  expect_conserved(*store_);
+}
+
+TEST_P(StoreConformance, IdempotencyKeyReplaysAndConflicts) {
+  ASSERT_TRUE(store_->deposit("alice", 5000, "t", "t").ok());
+  auto first = store_->purchase(cmd("alice", {100, 101}, "key-1", "hash-a"));
+  ASSERT_TRUE(first.ok());
+  auto again = store_->purchase(cmd("alice", {100, 101}, "key-1", "hash-a"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->tickets.size(), 2u);
+  EXPECT_EQ(again->balance_after, 3000);
+  EXPECT_EQ(*store_->balance("alice"), 3000);  // charged once
+
+  auto conflict = store_->purchase(cmd("alice", {102}, "key-1", "hash-b"));
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code, ErrorCode::kIdempotencyConflict);
+
+  auto replay = store_->replay("alice", "key-1", "hash-a");
+  ASSERT_TRUE(replay.ok());
+  ASSERT_TRUE(replay->has_value());
+  EXPECT_EQ((*replay)->id, first->id);
+  EXPECT_FALSE(store_->replay("alice", "key-2", "x")->has_value());
+  // Keys are per user.
+  ASSERT_TRUE(store_->deposit("bob", 1000, "t", "t").ok());
+  EXPECT_TRUE(store_->purchase(cmd("bob", {103}, "key-1", "hash-c")).ok());
+
+  // A key whose request failed may be used again.
+  auto failed = store_->purchase(cmd("alice", {100}, "key-3", "hash-d"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kPurchaseDuplicated);
+  auto retried = store_->purchase(cmd("alice", {104}, "key-3", "hash-e"));
+  ASSERT_TRUE(retried.ok());
+  EXPECT_FALSE(retried->replayed);
+  expect_conserved(*store_);
+}
+
+// Many threads on two stores (two processes, as far as the database knows) race for one
+// ticket: exactly one wins, every other gets PURCHASE_DUPLICATED, nobody gets an error.
+TEST_P(StoreConformance, ConcurrentBuyersOfOneTicketOnTwoStores) {
+  auto other = open();
+  constexpr int kBuyers = 24;
+  for (int i = 0; i < kBuyers; ++i) ASSERT_TRUE(store_->deposit("u" + std::to_string(i), 1000, "t", "t").ok());
+  std::atomic<int> wins{0}, dups{0}, others{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers; ++i) {
+    threads.emplace_back([&, i] {
+      Store& s = i % 2 ? *other : *store_;
+      auto r = s.purchase(cmd("u" + std::to_string(i), {4242}));
+      if (r.ok()) ++wins;
+      else if (r.error().code == ErrorCode::kPurchaseDuplicated) ++dups;
+      else ++others;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(dups.load(), kBuyers - 1);
+  EXPECT_EQ(others.load(), 0);
+  EXPECT_EQ(store_->tickets_of_round(kRound)->size(), 1u);
+  expect_conserved(*store_);
+  auto t = other->totals();
+  EXPECT_EQ(t->sales, 1000);
+}
+
+// Random overlapping sets from many threads on two stores: every sale is unique, every winner
+// owns exactly what it was told, and money is conserved.
+TEST_P(StoreConformance, ConcurrentOverlappingPurchasesOnTwoStores) {
+  auto other = open();
+  constexpr int kThreads = 16, kEach = 12;
+  for (int i = 0; i < kThreads; ++i) ASSERT_TRUE(store_->deposit("w" + std::to_string(i), 30'000, "t", "t").ok());
+  std::mutex mu;
+  std::map<long long, std::pair<std::string, std::vector<int>>> receipts;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Store& s = i % 2 ? *other : *store_;
+      std::mt19937 rng(i);
+      const std::string user = "w" + std::to_string(i);
+      for (int k = 0; k < kEach; ++k) {
+        std::set<int> pick;
+        const int n = 1 + static_cast<int>(rng() % 4);
+        while (static_cast<int>(pick.size()) < n) pick.insert(static_cast<int>(rng() % 40));
+        auto r = s.purchase(cmd(user, {pick.begin(), pick.end()}, "k" + std::to_string(k), "h" + std::to_string(k)));
+        if (r.ok()) {
+          std::vector<int> got;
+          for (const auto& t : r->tickets) got.push_back(t.ticket);
+          std::lock_guard lock(mu);
+          receipts[r->id] = {user, got};
+        } else if (r.error().code != ErrorCode::kPurchaseDuplicated) {
+          ++errors;
+          ADD_FAILURE() << "unexpected error " << static_cast<int>(r.error().code) << " " << r.error().message;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  auto rows = store_->tickets_of_round(kRound);
+  ASSERT_TRUE(rows.ok());
+  std::set<int> seen;
+  size_t from_receipts = 0;
+  for (const auto& row : *rows) EXPECT_TRUE(seen.insert(row.ticket).second) << "sold twice: " << row.ticket;
+  for (const auto& [id, rec] : receipts) {
+    from_receipts += rec.second.size();
+    for (int t : rec.second) {
+      auto it = std::find_if(rows->begin(), rows->end(), [&](const TicketRow& r) { return r.ticket == t; });
+      ASSERT_NE(it, rows->end());
+      EXPECT_EQ(it->user_id, rec.first);
+      EXPECT_EQ(it->purchase_id, id);
+    }
+  }
+  EXPECT_EQ(from_receipts, rows->size());
+  expect_conserved(*store_);
+  auto t = store_->totals();
+  EXPECT_EQ(t->sales, static_cast<long long>(rows->size()) * kPrice);
+}
+
+// The same Idempotency-Key sent to two instances at once: one purchase, both answers equal.
+TEST_P(StoreConformance, ConcurrentSameIdempotencyKeyOnTwoStores) {
+  auto other = open();
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  for (int round = 0; round < 10; ++round) {
+    const std::vector<int> tickets{500 + round * 2, 501 + round * 2};
+    const std::string key = "same-" + std::to_string(round);
+    std::optional<Result<PurchaseRecord>> a, b;
+    std::thread ta([&] { a.emplace(store_->purchase(cmd("alice", tickets, key, "h"))); });
+    std::thread tb([&] { b.emplace(other->purchase(cmd("alice", tickets, key, "h"))); });
+    ta.join();
+    tb.join();
+    ASSERT_TRUE(a->ok()) << a->error().message;
+    ASSERT_TRUE(b->ok()) << b->error().message;
+    EXPECT_EQ((*a)->id, (*b)->id);
+    EXPECT_NE((*a)->replayed, (*b)->replayed);
+  }
+  EXPECT_EQ(*store_->balance("alice"), 100'000 - 20 * kPrice);
+  expect_conserved(*store_);
+}
+
+TEST_P(StoreConformance, DrawIsRecordedAndSettledExactlyOnce) {
+  // Winning: group 2, 123456; bonus 654321.
+  const DrawRecord draw{kRound, 2, 123456, 654321, "2026-11-26", false};
+  ASSERT_TRUE(store_->deposit("alice", 10'000, "t", "t").ok());
+  ASSERT_TRUE(store_->deposit("bob", 10'000, "t", "t").ok());
+  auto idx = [](int g, int d) { return Ticket{g, d}.index(); };
+  // alice: 1st, 3rd (last five), 7th (last one); bob: 2nd (other group), bonus, 6th, nothing.
+  ASSERT_TRUE(store_->purchase(cmd("alice", {idx(2, 123456), idx(1, 923456), idx(3, 999996)})).ok());
+  ASSERT_TRUE(store_->purchase(cmd("bob", {idx(4, 123456), idx(5, 654321), idx(1, 777756), idx(1, 111111)})).ok());
+
+  auto rec = store_->record_draw(draw);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_TRUE(store_->record_draw(draw).ok());  // the same again
+  auto different = store_->record_draw(DrawRecord{kRound, 1, 1, 2, "2026-11-26", false});
+  ASSERT_FALSE(different.ok());
+  EXPECT_EQ(different.error().code, ErrorCode::kAlreadyDrawn);
+
+  // Settled from two stores at once, and once more: credits happen once.
+  auto other = open();
+  std::thread t1([&] { EXPECT_TRUE(store_->settle_draw(kRound, "2026-11-26T19:10:00+09:00").ok()); });
+  std::thread t2([&] { EXPECT_TRUE(other->settle_draw(kRound, "2026-11-26T19:10:00+09:00").ok()); });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(store_->settle_draw(kRound, "2026-11-26T19:11:00+09:00").ok());
+
+  EXPECT_EQ(*store_->balance("alice"), 10'000 - 3000 + 1'000'000 + 1000);
+  EXPECT_EQ(*store_->balance("bob"), 10'000 - 4000 + 5000);
+  auto found = store_->find_draw(kRound);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_TRUE((*found)->settled);
+  auto winners = store_->winners(kRound);
+  std::map<int, long long> counts;
+  for (const auto& w : *winners) counts[w.result] = w.count;
+  EXPECT_EQ(counts, (std::map<int, long long>{{1, 1}, {2, 1}, {3, 1}, {6, 1}, {7, 1}, {8, 1}}));
+  auto wins = store_->winnings_of("bob");
+  ASSERT_TRUE(wins.ok());
+  EXPECT_EQ(wins->size(), 3u);
+  for (const auto& row : *store_->tickets_of("bob", kRound)) {
+    EXPECT_EQ(row.draw_date, "2026-11-26");
+    if (row.ticket == idx(1, 111111)) EXPECT_EQ(row.result, -1);
+  }
+  auto t = store_->totals();
+  EXPECT_EQ(t->prizes, 1'000'000 + 1000 + 5000);
+  expect_conserved(*store_);
+  EXPECT_EQ(store_->draws()->size(), 1u);
+}
+
+TEST_P(StoreConformance, OutboxRecordsPurchasesAndPrizesInOrder) {
+  auto evented = open(/*outbox=*/true);
+  ASSERT_TRUE(evented->deposit("alice", 10'000, "t", "t").ok());
+  auto p1 = evented->purchase(cmd("alice", {Ticket{1, 5}.index()}));
+  auto p2 = evented->purchase(cmd("alice", {Ticket{1, 6}.index()}, "k", "h"));
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  ASSERT_TRUE(evented->purchase(cmd("alice", {Ticket{1, 6}.index()}, "k", "h")).ok());  // a replay: no event
+  ASSERT_FALSE(evented->purchase(cmd("alice", {Ticket{1, 6}.index()})).ok());          // failed: no event
+  ASSERT_TRUE(evented->record_draw(DrawRecord{kRound, 3, 5, 999999, "2026-11-26", false}).ok());
+  ASSERT_TRUE(evented->settle_draw(kRound, "now").ok());
+
+  auto events = evented->pending_events(100);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 3u);  // two purchases, one prize (group 1 000005: the 2nd prize, an annuity)
+  EXPECT_EQ((*events)[0].kind, "purchase");
+  EXPECT_NE((*events)[0].payload.find("\"purchaseId\":" + std::to_string(p1->id)), std::string::npos);
+  EXPECT_NE((*events)[1].payload.find("\"purchaseId\":" + std::to_string(p2->id)), std::string::npos);
+  EXPECT_LT((*events)[0].id, (*events)[1].id);
+  EXPECT_EQ((*events)[2].kind, "prize");
+  ASSERT_TRUE(evented->ack_events({(*events)[0].id, (*events)[1].id}).ok());
+  auto rest = evented->pending_events(100);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].kind, "prize");
+
+  // A store without the outbox writes no events.
+  ASSERT_TRUE(store_->purchase(cmd("alice", {Ticket{2, 7}.index()})).ok());
+  EXPECT_EQ(evented->pending_events(100)->size(), 1u);
+}
+
+TEST_P(StoreConformance, MigrationsAreAppliedOnceEvenConcurrently) {
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      auto s = open();
+      if (s->ping().ok()) ++opened;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened.load(), 4);
+  auto conn = factory()();
+  auto rows = conn->query("SELECT version FROM schema_migrations ORDER BY version", {});
+  ASSERT_EQ(static_cast<int>(rows.size()), latest_schema_version());
+  EXPECT_EQ(rows.back().i(0), latest_schema_version());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(backends()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(MysqlUrl, ParsesAndDecodes) {
+  auto p = parse_mysql_url("mysql://us%40er:p%3Ass%2Fw@db.example:3307/pension720");
+  EXPECT_EQ(p.user, "us@er");
+  EXPECT_EQ(p.password, "p:ss/w");
+  EXPECT_EQ(p.host, "db.example");
+  EXPECT_EQ(p.port, 3307u);
+  EXPECT_EQ(p.database, "pension720");
+  auto d = parse_mysql_url("mysql://root@localhost/x");
+  EXPECT_EQ(d.port, 3306u);
+  EXPECT_EQ(d.password, "");
+  EXPECT_THROW(parse_mysql_url("mysql://host/db"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u@host:99999/db"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u@host:3306/"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u@host/db;drop"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u:%zz@host/db"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace p720::store
