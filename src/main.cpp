@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "app/draws.h"
 #include "app/holds.h"
@@ -64,7 +65,10 @@ int serve(const p720::Flags& flags) {
   app::SoldCache& sold = *sold_impl;
   app::Sales sales(*store, holds, sold, calendar, clock, cfg.sales);
   app::Draws draws(*store, calendar, clock);
-  if (auto s = draws.settle_pending(); !s.ok()) spdlog::error(R"({{"msg":"settling pending draws failed"}})");
+  if (auto s = draws.settle_pending(); !s.ok())
+    spdlog::error("{}", nlohmann::json({{"msg", "settling pending draws failed"}, {"error", s.error().message}}).dump());
+  // Load the current round's sold index now rather than on the first purchase.
+  sold.sold_count(calendar.current_round(clock.now()));
 
   http::TokenAuthority auth(cfg.token_secret);
   http::Metrics metrics;
@@ -91,6 +95,9 @@ int serve(const p720::Flags& flags) {
                cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,
                format_kst(clock.now()));
   server.run();
+  // Finish (and answer) any write still queued while everything it calls back into is alive.
+  relay.reset();
+  store.reset();
   spdlog::info(R"({"level":"info","msg":"stopped"})");
   return 0;
 }

@@ -57,19 +57,33 @@ Result<std::vector<store::LedgerEntry>> Sales::transactions(const Actor& actor) 
   return store_.ledger(actor.user_id, 1000);
 }
 
-Result<size_t> Sales::drop_stale(const Actor& actor) {
+Result<std::vector<store::CartItem>> Sales::live_cart(const Actor& actor, size_t* dropped) {
   const Instant now = clock_.now();
   const int current = calendar_.current_round(now);
-  std::optional<int> keep;
-  if (calendar_.on_sale(current, now)) keep = current;
-  // Read first: a write (which waits for a group commit) only when something is stale.
+  const bool open = calendar_.on_sale(current, now);
   auto items = store_.cart(actor.user_id);
   if (!items.ok()) return items.error();
-  if (std::none_of(items->begin(), items->end(), [&](const auto& i) { return !keep || i.round != *keep; })) return 0;
-  auto dropped = store_.clear_cart(actor.user_id, keep);
-  if (!dropped.ok()) return dropped.error();
-  for (const auto& item : *dropped) holds_.release(item.round, {item.ticket}, actor.user_id);
-  return dropped->size();
+  std::vector<store::CartItem> live;
+  for (auto& item : *items)
+    if (open && item.round == current) live.push_back(std::move(item));
+  if (dropped) *dropped = items->size() - live.size();
+  if (live.size() == items->size()) return live;  // nothing stale: no write, no group commit wait
+  std::optional<int> keep;
+  if (open) keep = current;
+  auto removed = store_.clear_cart(actor.user_id, keep);
+  if (!removed.ok()) return removed.error();
+  for (const auto& item : *removed) holds_.release(item.round, {item.ticket}, actor.user_id);
+  return live;
+}
+
+bool Sales::replayed(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
+                     PurchaseDone& done) {
+  if (idem_key.empty()) return false;
+  auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
+  if (!earlier.ok()) done(earlier.error());
+  else if (*earlier) done(std::move(**earlier));
+  else return false;
+  return true;
 }
 
 Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
@@ -122,8 +136,7 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
   std::lock_guard cart_guard(cart_lock(actor.user_id));
   auto r = open_round(round);
   if (!r.ok()) return r.error();
-  if (auto s = drop_stale(actor); !s.ok()) return s.error();
-  auto cart = store_.cart(actor.user_id);
+  auto cart = live_cart(actor, nullptr);
   if (!cart.ok()) return cart.error();
   std::vector<int> in_cart;
   for (const auto& item : *cart) in_cart.push_back(item.ticket);
@@ -154,8 +167,7 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
 }
 
 Result<std::vector<CartEntry>> Sales::cart(const Actor& actor) {
-  if (auto s = drop_stale(actor); !s.ok()) return s.error();
-  auto items = store_.cart(actor.user_id);
+  auto items = live_cart(actor, nullptr);
   if (!items.ok()) return items.error();
   std::vector<CartEntry> out;
   const Instant now = clock_.now();
@@ -226,19 +238,14 @@ Result<store::PurchaseRecord> Sales::buy(const Actor& actor, int round, const st
 
 void Sales::checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
                            PurchaseDone done) {
-  if (!idem_key.empty()) {
-    auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
-    if (!earlier.ok()) return done(earlier.error());
-    if (*earlier) return done(std::move(**earlier));
-  }
-  auto stale = drop_stale(actor);
-  if (!stale.ok()) return done(stale.error());
+  if (replayed(actor, idem_key, idem_hash, done)) return;
+  size_t stale = 0;
+  auto cart = live_cart(actor, &stale);
+  if (!cart.ok()) return done(cart.error());
   auto round = open_round(calendar_.current_round(clock_.now()));
   if (!round.ok()) return done(round.error());
-  auto cart = store_.cart(actor.user_id);
-  if (!cart.ok()) return done(cart.error());
   if (cart->empty()) {
-    if (*stale > 0) return done(time_out());
+    if (stale > 0) return done(time_out());
     return done(make_error(ErrorCode::kSelectNoTicket, "선택된 번호가 없습니다."));
   }
   if (cart->size() > static_cast<size_t>(config_.max_tickets_per_request)) return done(max_selected());
@@ -249,11 +256,7 @@ void Sales::checkout_async(const Actor& actor, const std::string& idem_key, cons
 
 void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                       const std::string& idem_key, const std::string& idem_hash, PurchaseDone done) {
-  if (!idem_key.empty()) {
-    auto earlier = store_.replay(actor.user_id, idem_key, idem_hash);
-    if (!earlier.ok()) return done(earlier.error());
-    if (*earlier) return done(std::move(**earlier));
-  }
+  if (replayed(actor, idem_key, idem_hash, done)) return;
   auto r = open_round(round);
   if (!r.ok()) return done(r.error());
   if (specs.empty()) return done(make_error(ErrorCode::kInvalidRequest, "tickets가 비어 있습니다."));

@@ -92,8 +92,12 @@ class Sales {
   Status check_available(const Actor& actor, int round, const std::vector<int>& tickets);
   void commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
               const std::string& idem_hash, PurchaseDone done);
-  // Drops cart items of rounds not on sale now; returns how many were dropped.
-  Result<size_t> drop_stale(const Actor& actor);
+  // The user's cart items of the round on sale now; items of other rounds (sales closed) are
+  // removed from the store, and counted in *dropped when given.
+  Result<std::vector<store::CartItem>> live_cart(const Actor& actor, size_t* dropped);
+  // True when (idem_key, idem_hash) was answered before: `done` has then been called with the
+  // earlier purchase, or with IDEMPOTENCY_CONFLICT.
+  bool replayed(const Actor& actor, const std::string& idem_key, const std::string& idem_hash, PurchaseDone& done);
   std::string now_text() const;
   // Serialises one user's cart changes (select, remove, clear): otherwise a concurrent duplicate
   // select, failing in the store, releases the hold that the successful one just took.

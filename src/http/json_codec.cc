@@ -174,23 +174,27 @@ Json draw_json(const app::DrawSummary& s) {
           {"winners", std::move(winners)}};
 }
 
-Json win_json(const store::DrawRecord& d) {
-  Json j = {{"drawRound", d.round}, {"groupNum", d.group}};
-  const Ticket t{1, d.digits};
+namespace {
+
+// The predecessor's pension-win / pension-bonus shape: drawRound, firstNum…sixthNum, drawDate.
+Json draw_digits_json(const store::DrawRecord& d, int digits) {
+  Json j = {{"drawRound", d.round}};
+  const Ticket t{1, digits};
   const char* names[6] = {"firstNum", "secondNum", "thirdNum", "fourthNum", "fifthNum", "sixthNum"};
   for (int i = 0; i < 6; ++i) j[names[i]] = t.digit(i);
   j["drawDate"] = d.draw_date;
   return j;
 }
 
-Json bonus_json(const store::DrawRecord& d) {
-  Json j = {{"drawRound", d.round}};
-  const Ticket t{1, d.bonus};
-  const char* names[6] = {"firstNum", "secondNum", "thirdNum", "fourthNum", "fifthNum", "sixthNum"};
-  for (int i = 0; i < 6; ++i) j[names[i]] = t.digit(i);
-  j["drawDate"] = d.draw_date;
+}  // namespace
+
+Json win_json(const store::DrawRecord& d) {
+  Json j = draw_digits_json(d, d.digits);
+  j["groupNum"] = d.group;
   return j;
 }
+
+Json bonus_json(const store::DrawRecord& d) { return draw_digits_json(d, d.bonus); }
 
 Json winning_json(const store::Winning& w) {
   auto prize = prize_for(w.result);
