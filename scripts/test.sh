@@ -12,6 +12,16 @@ PY=/usr/bin/python3  # Debian's interpreter, which has python3-pytest
 export PENSION_BIN="$PWD/build/pension720"
 failed=()
 
+echo "== MariaDB and Redis (scripts/topology.sh start-db) for the store and Redis tests"
+# Stopped at exit, whatever happens; the conformance and Redis tests read PENSION_TEST_MYSQL and
+# PENSION_TEST_REDIS, and a missing server fails the run rather than skipping those tests.
+trap 'bash scripts/topology.sh stop >/dev/null 2>&1 || true' EXIT
+if services=$(bash scripts/topology.sh start-db); then
+  for line in $(grep '^PENSION_TEST_' <<<"$services"); do export "${line?}"; done
+else
+  failed+=(services)
+fi
+
 echo "== unit tests (ctest)"
 (cd build && ctest --output-on-failure -j2) || failed+=(unit)
 

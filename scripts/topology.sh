@@ -5,10 +5,11 @@
 # person trying it out:
 #
 #   scripts/topology.sh start [--instances 3] [--fresh]   # everything; prints the URL
-#   scripts/topology.sh stop                              # everything, gracefully
+#   scripts/topology.sh stop [--keep-services]            # everything (or all but MariaDB/Redis)
 #   scripts/topology.sh status
 #   scripts/topology.sh start-db                          # MariaDB + Redis only (unit tests)
-#   scripts/topology.sh restart-redis | kill-instance N | start-instance N | env
+#   scripts/topology.sh restart-redis | stop-redis | start-redis | db-running
+#   scripts/topology.sh kill-instance N | start-instance N | env
 #
 # Settings (environment): PENSION_BIN (default build/pension720), PENSION_TOKEN_SECRET (default:
 # generated once into tmp/topology/token-secret), PENSION_NOW (passed to the instances),
@@ -254,6 +255,10 @@ cmd_start() {
 cmd_stop() {
   stop_pid "$NGINX_DIR/nginx.pid" QUIT 20
   for f in "$APP_DIR"/*.pid; do [[ -e "$f" ]] && stop_pid "$f" TERM 30; done
+  if [[ "${1:-}" == "--keep-services" ]]; then
+    log "stopped nginx and the instances; MariaDB and Redis keep running"
+    return
+  fi
   stop_redis
   stop_pid "$DB_DIR/mariadb.pid" TERM 60
   log "stopped"
@@ -271,14 +276,20 @@ cmd_status() {
 
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
-  stop) cmd_stop ;;
+  stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
   start-db) start_mariadb; start_redis; print_env ;;
   restart-redis) stop_redis; start_redis ;;
+  stop-redis) stop_redis ;;
+  start-redis) start_redis ;;
+  db-running) alive "$DB_DIR/mariadb.pid" ;;
   kill-instance)
     [[ -n "${2:-}" ]] || die "kill-instance N"
     stop_pid "$APP_DIR/$2.pid" KILL 10 ;;
   start-instance) [[ -n "${2:-}" ]] || die "start-instance N"; start_instance "$2"; wait_instance "$2" ;;
   env) print_env ;;
-  *) echo "usage: $0 {start [--instances N] [--fresh]|stop|status|start-db|restart-redis|kill-instance N|start-instance N|env}" >&2; exit 2 ;;
+  *)
+    echo "usage: $0 {start [--instances N] [--fresh]|stop [--keep-services]|status|start-db|restart-redis|" \
+      "stop-redis|start-redis|db-running|kill-instance N|start-instance N|env}" >&2
+    exit 2 ;;
 esac

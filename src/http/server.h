@@ -7,7 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/metrics.h"
@@ -18,7 +20,9 @@ namespace p720::http {
 struct ServerConfig {
   std::string address = "0.0.0.0";
   unsigned short port = 8080;
-  int io_threads = 2;
+  // One more than the cores: an I/O thread that starts a purchase does a few quick store reads,
+  // and the spare keeps the sockets moving meanwhile (measured: docs/PERFORMANCE.md).
+  int io_threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()) + 1);
   int workers = 64;  // handler threads; bounds requests waiting on the store at once
   size_t body_limit = 64 * 1024;
   size_t header_limit = 16 * 1024;

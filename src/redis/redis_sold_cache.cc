@@ -142,17 +142,29 @@ void RedisSoldCache::mark_sold(int round, const std::vector<int>& tickets) {
 }
 
 std::shared_ptr<const SoldIndex> RedisSoldCache::snapshot(int round) {
-  const auto now = std::chrono::steady_clock::now();
+  auto fresh = [&]() -> std::shared_ptr<const SoldIndex> {
+    std::lock_guard lock(mu_);
+    auto it = snapshots_.find(round);
+    if (it == snapshots_.end()) return nullptr;
+    if (std::chrono::steady_clock::now() - it->second.fetched < refresh_) return it->second.index;
+    return nullptr;
+  };
+  if (auto index = fresh()) return index;
   std::shared_ptr<const SoldIndex> stale;
   {
     std::lock_guard lock(mu_);
-    if (auto it = snapshots_.find(round); it != snapshots_.end()) {
-      if (now - it->second.fetched < refresh_) return it->second.index;
-      stale = it->second.index;
-      // Other threads keep using the stale index while this one refreshes it.
-      it->second.fetched = now;
-    }
+    if (auto it = snapshots_.find(round); it != snapshots_.end()) stale = it->second.index;
   }
+  // One thread fetches (625 KB) and rebuilds; meanwhile the others keep using the stale copy,
+  // or, when there is none yet, wait for the first one.
+  std::unique_lock refreshing(refresh_mu_, std::defer_lock);
+  if (stale) {
+    if (!refreshing.try_lock()) return stale;
+  } else {
+    refreshing.lock();
+  }
+  if (auto index = fresh()) return index;
+  const auto now = std::chrono::steady_clock::now();
   if (!ensure_seeded(round, false)) return nullptr;
   auto r = client_.eval(kFetch, {bitmap_key(round), ready_key(round)}, {});
   if (!r || r->error()) {
@@ -161,7 +173,7 @@ std::shared_ptr<const SoldIndex> RedisSoldCache::snapshot(int round) {
   }
   if (r->nil()) {
     ensure_seeded(round, true);
-    return stale;  // next refresh sees the seeded bitmap
+    return nullptr;  // the next call sees the seeded bitmap
   }
   auto index = std::make_shared<SoldIndex>();
   const std::string& bits = r->str;

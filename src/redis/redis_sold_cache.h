@@ -53,6 +53,7 @@ class RedisSoldCache final : public app::SoldCache {
   app::MemorySoldCache fallback_;
 
   std::mutex seed_mu_;
+  std::mutex refresh_mu_;
   std::mutex mu_;
   std::set<int> seeded_;  // rounds seeded since the last Redis failure
   std::map<int, Snapshot> snapshots_;

@@ -112,21 +112,29 @@ MysqlParams parse_mysql_url(const std::string& url) {
 
 MysqlConnection::MysqlConnection(const MysqlParams& params) {
   try {
-    connect(params, true);
-  } catch (const SqlError&) {
-    if (!db_ || mysql_errno(db_) != ER_BAD_DB_ERROR) throw;
-    // First start against an empty server: create the database, then use it.
-    mysql_close(db_);
+    try {
+      connect(params, true);
+    } catch (const SqlError&) {
+      const bool missing_db = db_ && mysql_errno(db_) == ER_BAD_DB_ERROR;
+      if (!missing_db) throw;
+      // First start against an empty server: create the database, then use it.
+      mysql_close(db_);
+      db_ = nullptr;
+      connect(params, false);
+      run("CREATE DATABASE IF NOT EXISTS `" + params.database +
+          "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
+      if (mysql_select_db(db_, params.database.c_str()) != 0) fail("select database");
+    }
+    // READ COMMITTED: see the class comment. A lock held by another instance's transaction is
+    // waited for 10 s at most; the store retries the transaction after that.
+    run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    run("SET SESSION innodb_lock_wait_timeout = 10");
+  } catch (...) {
+    // The destructor does not run for a constructor that throws.
+    if (db_) mysql_close(db_);
     db_ = nullptr;
-    connect(params, false);
-    run("CREATE DATABASE IF NOT EXISTS `" + params.database +
-        "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
-    if (mysql_select_db(db_, params.database.c_str()) != 0) fail("select database");
+    throw;
   }
-  // READ COMMITTED: see the class comment. A lock held by another instance's transaction is
-  // waited for 10 s at most; the store retries the transaction after that.
-  run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-  run("SET SESSION innodb_lock_wait_timeout = 10");
 }
 
 MysqlConnection::~MysqlConnection() {
@@ -134,6 +142,9 @@ MysqlConnection::~MysqlConnection() {
 }
 
 void MysqlConnection::connect(const MysqlParams& p, bool with_db) {
+  // The library's global init is not guaranteed thread-safe; a function-local static is.
+  static const bool library_ready = mysql_library_init(0, nullptr, nullptr) == 0;
+  if (!library_ready) throw SqlError(SqlError::Kind::kConnection, "mysql_library_init failed");
   db_ = mysql_init(nullptr);
   if (!db_) throw SqlError(SqlError::Kind::kConnection, "mysql_init: out of memory");
   unsigned connect_timeout = 5, io_timeout = 120;

@@ -176,6 +176,13 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox)
   dialect_ = writer_->dialect();
   apply_migrations(*writer_);
   writer_thread_ = std::thread([this] { writer_loop(); });
+  if (dialect_ == Dialect::kSqlite) {
+    // SQLite would checkpoint the WAL inside a commit every 1000 pages, stalling the writer (and
+    // every caller in its batch). Here a separate connection checkpoints in the background;
+    // PASSIVE never blocks the writer or readers.
+    writer_->exec("PRAGMA wal_autocheckpoint=0");
+    checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  }
 }
 
 SqlStore::~SqlStore() {
@@ -184,7 +191,27 @@ SqlStore::~SqlStore() {
     stop_ = true;
   }
   cv_.notify_all();
+  stop_cv_.notify_all();
   writer_thread_.join();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+void SqlStore::checkpoint_loop() {
+  std::unique_ptr<SqlConnection> conn;
+  std::unique_lock lock(mu_);
+  // Its own condition variable: sharing cv_ would let a notify_one meant for the writer wake
+  // this thread instead, leaving a queued write unserved.
+  while (!stop_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; })) {
+    lock.unlock();
+    try {
+      if (!conn) conn = factory_();
+      conn->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const SqlError& e) {
+      conn.reset();
+      spdlog::warn("wal checkpoint failed: {}", e.what());
+    }
+    lock.lock();
+  }
 }
 
 template <class T>

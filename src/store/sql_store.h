@@ -82,6 +82,9 @@ class SqlStore final : public Store {
   std::deque<Job*> queue_;
   bool stop_ = false;
   std::thread writer_thread_;
+  std::thread checkpoint_thread_;  // SQLite only: background WAL checkpoints
+  std::condition_variable stop_cv_;  // wakes checkpoint_thread_ at stop
+  void checkpoint_loop();
 
   // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors.
   std::atomic<long long> batches_{0}, batch_jobs_{0}, errors_{0};
