@@ -13,6 +13,7 @@
 #include "app/sales.h"
 #include "app/sold_cache.h"
 #include "config.h"
+#include "logging.h"
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/rate_limiter.h"
@@ -37,9 +38,10 @@ void raise_fd_limit() {
 int serve(const p720::Flags& flags) {
   using namespace p720;
   const Config cfg = load_config(flags);
-  spdlog::set_pattern("%v");
+  setup_json_logging();
   if (cfg.token_secret_default)
-    spdlog::warn(R"({{"level":"warn","msg":"WARNING: using the built-in development token secret. Anyone can mint tokens. Set --token-secret or PENSION_TOKEN_SECRET in production."}})");
+    spdlog::warn("WARNING: using the built-in development token secret. Anyone can mint tokens. "
+                 "Set --token-secret or PENSION_TOKEN_SECRET in production.");
   raise_fd_limit();
 
   // With Redis: holds and the sold index are shared by every instance, and purchases and prizes
@@ -56,7 +58,7 @@ int serve(const p720::Flags& flags) {
     holds_impl = std::make_unique<redis::RedisHolds>(*redis_client);
     sold_impl = std::make_unique<redis::RedisSoldCache>(*redis_client, *store);
     relay = std::make_unique<redis::EventRelay>(*redis_client, *store);
-    if (!redis_client->ping()) spdlog::warn(R"({"level":"warn","msg":"redis unreachable at start; holds degraded until it answers"})");
+    if (!redis_client->ping()) spdlog::warn("redis unreachable at start; holds degraded until it answers");
   } else {
     holds_impl = std::make_unique<app::MemoryHolds>();
     sold_impl = std::make_unique<app::MemorySoldCache>(*store);
@@ -66,7 +68,7 @@ int serve(const p720::Flags& flags) {
   app::Sales sales(*store, holds, sold, calendar, clock, cfg.sales);
   app::Draws draws(*store, calendar, clock);
   if (auto s = draws.settle_pending(); !s.ok())
-    spdlog::error("{}", nlohmann::json({{"msg", "settling pending draws failed"}, {"error", s.error().message}}).dump());
+    spdlog::error("settling pending draws failed: {}", s.error().message);
   // Load the current round's sold index now rather than on the first purchase.
   sold.sold_count(calendar.current_round(clock.now()));
 
@@ -91,14 +93,14 @@ int serve(const p720::Flags& flags) {
 
   http::Server server(cfg.server, *router, metrics);
   server.start();
-  spdlog::info(R"({{"level":"info","msg":"listening","port":{},"db":"{}","demo":{},"now":"{}"}})", server.port(),
+  spdlog::info(R"({{"msg":"listening","port":{},"db":"{}","demo":{},"now":"{}"}})", server.port(),
                cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,
                format_kst(clock.now()));
   server.run();
   // Finish (and answer) any write still queued while everything it calls back into is alive.
   relay.reset();
   store.reset();
-  spdlog::info(R"({"level":"info","msg":"stopped"})");
+  spdlog::info("stopped");
   return 0;
 }
 

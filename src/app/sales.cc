@@ -154,6 +154,9 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
     const Instant now = clock_.now();
     until = now + std::chrono::seconds(config_.hold_seconds);
     if (!holds_.acquire(round, *tickets, actor.user_id, now, *until).empty()) return held();
+    // A registry that cannot hold right now (Redis down) lets the selection through unheld;
+    // say so instead of promising a hold.
+    if (!holds_.healthy()) until.reset();
   }
   auto added = store_.add_to_cart(actor.user_id, round, *tickets, config_.max_cart_items, now_text());
   if (!added.ok()) {

@@ -65,7 +65,7 @@ void EventRelay::loop() {
     try {
       n = pump(kBatch);
     } catch (const std::exception& e) {
-      spdlog::error(R"({{"level":"error","msg":"event relay","error":"{}"}})", e.what());
+      spdlog::error("event relay: {}", e.what());
       failed_ = true;
     }
     std::unique_lock lock(mu_);

@@ -92,7 +92,7 @@ RedisClient::~RedisClient() {
 }
 
 void RedisClient::mark_down() {
-  if (healthy_.exchange(false)) spdlog::warn(R"({"level":"warn","msg":"redis unreachable; degrading"})");
+  if (healthy_.exchange(false)) spdlog::warn("redis unreachable; degrading");
   down_until_ms_ = steady_ms() + backoff_.count();
 }
 
@@ -185,7 +185,7 @@ std::optional<Reply> RedisClient::eval(const std::string& script, const std::vec
   cmd.insert(cmd.end(), keys.begin(), keys.end());
   cmd.insert(cmd.end(), args.begin(), args.end());
   auto r = command(cmd);
-  if (r && r->error()) spdlog::error(R"({{"level":"error","msg":"redis script error","error":"{}"}})", r->str);
+  if (r && r->error()) spdlog::error("redis script error: {}", r->str);
   return r;
 }
 
