@@ -78,7 +78,10 @@ int serve(const p720::Flags& flags) {
   metrics.add_source([&] {
     const auto now = clock.now();
     const int round = calendar.current_round(now);
-    return "# TYPE pension_active_holds gauge\npension_active_holds " + std::to_string(holds.active(now)) +
+    return "# TYPE pension_purchases_total counter\npension_purchases_total " + std::to_string(sales.purchases_made()) +
+           "\n# TYPE pension_tickets_purchased_total counter\npension_tickets_purchased_total " +
+           std::to_string(sales.tickets_sold()) +
+           "\n# TYPE pension_active_holds gauge\npension_active_holds " + std::to_string(holds.active(now)) +
            "\n# TYPE pension_tickets_sold gauge\npension_tickets_sold{round=\"" + std::to_string(round) + "\"} " +
            std::to_string(sold.sold_count(round)) + "\n";
   });

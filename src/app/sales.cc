@@ -206,6 +206,10 @@ void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, cons
                              now_text(),    idem_key, idem_hash};
   store_.purchase_async(std::move(cmd), [this, user = actor.user_id, round, tickets = std::move(tickets),
                                          done = std::move(done)](Result<store::PurchaseRecord> rec) {
+    if (rec.ok() && !rec->replayed) {
+      ++purchases_made_;
+      tickets_sold_ += static_cast<long long>(tickets.size());
+    }
     if (rec.ok()) {
       sold_.mark_sold(round, tickets);
       holds_.release(round, tickets, user);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -82,6 +83,9 @@ class Sales {
   Result<std::vector<store::TicketRow>> tickets(const Actor& actor, int round, bool all);
 
   const SalesConfig& config() const { return config_; }
+  // Purchases and tickets sold by this process since it started (for metrics).
+  long long purchases_made() const { return purchases_made_.load(); }
+  long long tickets_sold() const { return tickets_sold_.load(); }
 
  private:
   // The round on sale now, or TIME_OUT.
@@ -109,6 +113,7 @@ class Sales {
   const RoundCalendar& calendar_;
   const Clock& clock_;
   SalesConfig config_;
+  std::atomic<long long> purchases_made_{0}, tickets_sold_{0};
   std::array<std::mutex, 64> cart_locks_;
 };
 

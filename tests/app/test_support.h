@@ -61,7 +61,9 @@ struct World {
 
   app::Actor user(const std::string& id, long long deposit = 0) {
     app::Actor a{id, false};
-    if (deposit > 0) EXPECT_TRUE(store->deposit(id, deposit, "test", "t").ok());
+    if (deposit > 0) {
+      EXPECT_TRUE(store->deposit(id, deposit, "test", "t").ok());
+    }
     return a;
   }
 };
