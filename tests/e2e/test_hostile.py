@@ -342,3 +342,49 @@ def test_still_healthy_at_the_end(server):
     # Nothing above crashed a handler.
     assert '"status":500' not in server.log().replace(" ", "")
     server.assert_money_conserved()
+
+
+# --- slow clients ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def short_timeouts(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("slow"), env={"PENSION_READ_TIMEOUT": "1", "PENSION_IDLE_TIMEOUT": "2"}).start()
+    yield srv
+    srv.stop()
+
+
+def wait_closed(sock):
+    """Blocks until the server closes the connection; the socket timeout is only a guard."""
+    sock.settimeout(20)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return data
+            data += chunk
+    except ConnectionResetError:
+        return data
+
+
+def test_slow_loris_is_cut_off_and_others_are_served(short_timeouts):
+    srv = short_timeouts
+    lorises = []
+    for _ in range(20):
+        s = connect(srv)
+        s.sendall(b"GET /api/v1/pension/round HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finishes
+        lorises.append(s)
+    # While they hang, an honest client is served.
+    assert srv.get("/api/v1/pension/round").status_code == 200
+    for s in lorises:
+        assert wait_closed(s) == b""  # cut off by the read timeout, nothing answered
+        s.close()
+    assert_healthy(srv)
+
+
+def test_idle_keep_alive_connection_is_closed(short_timeouts):
+    srv = short_timeouts
+    with connect(srv) as s:
+        s.sendall(b"GET /api/v1/pension/round HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _, body, rest = read_response(s)
+        assert status == 200 and body == str(ROUND).encode()
+        assert wait_closed(s) == rest  # then idle: closed by the idle timeout
