@@ -1,6 +1,7 @@
 -- wrk script: single-ticket direct purchases, each of a ticket no other request uses, so every
 -- request is a real sale (201). Thread i of n buys tickets i, i+n, i+2n, ... starting at OFFSET.
--- Tokens come from the file named by env BENCH_TOKENS, one per line; thread i uses token i.
+-- Tokens come from the file named by env BENCH_TOKENS, one per line; requests rotate through
+-- them, so the load comes from many buyers (as it would in production), not one wallet row.
 local threads = {}
 local counter = 0
 
@@ -13,10 +14,10 @@ function init(args)
   nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
   offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
   round = os.getenv("BENCH_ROUND") or "343"
-  local tokens = {}
-  for line in io.lines(os.getenv("BENCH_TOKENS")) do table.insert(tokens, line) end
-  token = tokens[(id % #tokens) + 1]
-  headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
+  headers = {}
+  for line in io.lines(os.getenv("BENCH_TOKENS")) do
+    table.insert(headers, { ["Authorization"] = "Bearer " .. line, ["Content-Type"] = "application/json" })
+  end
 end
 
 function request()
@@ -25,7 +26,7 @@ function request()
   local group = math.floor(t / 1000000) % 5 + 1
   local number = string.format("%06d", t % 1000000)
   local body = '{"round":' .. round .. ',"tickets":[{"group":' .. group .. ',"number":"' .. number .. '"}]}'
-  return wrk.format("POST", "/api/v1/pension/purchases", headers, body)
+  return wrk.format("POST", "/api/v1/pension/purchases", headers[(t % #headers) + 1], body)
 end
 
 function response(status, headers, body)

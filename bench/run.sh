@@ -23,7 +23,7 @@ for _ in $(seq 1 100); do curl -sf "localhost:$PORT/actuator/health" >/dev/null 
 
 ADMIN=$($BIN token --user bench-admin --role ADMIN --token-secret "$SECRET")
 : >"$WORK/tokens"
-for i in $(seq 1 "$THREADS"); do
+for i in $(seq 1 "${BENCH_BUYERS:-64}"); do
   $BIN token --user "buyer$i" --token-secret "$SECRET" >>"$WORK/tokens"
   curl -sf -X POST "localhost:$PORT/api/v1/wallet/deposit" -H "Authorization: Bearer $ADMIN" \
     -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null

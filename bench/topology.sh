@@ -26,7 +26,7 @@ BIN=$PENSION_BIN
 ADMIN=$($BIN token --user bench-admin --role ADMIN --token-secret "$PENSION_TOKEN_SECRET")
 TOKENS="$TOPO_DIR/tokens"
 : >"$TOKENS"
-for i in $(seq 1 "$THREADS"); do
+for i in $(seq 1 "${BENCH_BUYERS:-64}"); do
   $BIN token --user "buyer$i" --token-secret "$PENSION_TOKEN_SECRET" >>"$TOKENS"
   curl -sf -X POST "$LB/api/v1/wallet/deposit" -H "Authorization: Bearer $ADMIN" \
     -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null

@@ -165,6 +165,10 @@ http {
   client_max_body_size 1m;
   client_body_buffer_size 128k;
   upstream pension720 {
+    # Buyer affinity: one token's requests go to the same instance while it is up, so instances
+    # do not queue on each other's row locks for the same wallet. Correctness never depends on
+    # it (the database decides); when an instance fails, its buyers move to the others.
+    hash \$http_authorization consistent;
 EOF
     for ((i = 1; i <= n; i++)); do
       echo "    server 127.0.0.1:$((APP_PORT + i - 1)) max_fails=1 fail_timeout=3s;"

@@ -85,10 +85,47 @@ RedisTarget parse_redis_url(const std::string& url) {
 }
 
 RedisClient::RedisClient(RedisTarget target, std::chrono::milliseconds timeout, std::chrono::milliseconds backoff)
-    : target_(std::move(target)), timeout_(timeout), backoff_(backoff) {}
+    : target_(std::move(target)), timeout_(timeout), backoff_(backoff), background_([this] { background_loop(); }) {}
 
 RedisClient::~RedisClient() {
+  {
+    std::lock_guard lock(later_mu_);
+    stopping_ = true;
+  }
+  later_cv_.notify_all();
+  background_.join();  // sends what is queued first
   for (auto* c : idle_) redisFree(c);
+}
+
+void RedisClient::eval_later(std::string script, std::vector<std::string> keys, std::vector<std::string> args) {
+  {
+    std::lock_guard lock(later_mu_);
+    if (later_.size() >= 100'000) return;  // Redis far behind or down: advisory, so drop
+    later_.push_back({std::move(script), std::move(keys), std::move(args)});
+    ++queued_;
+  }
+  later_cv_.notify_one();
+}
+
+void RedisClient::background_loop() {
+  std::unique_lock lock(later_mu_);
+  for (;;) {
+    later_cv_.wait(lock, [&] { return stopping_ || !later_.empty(); });
+    if (later_.empty()) return;  // stopping, nothing left
+    auto work = std::move(later_);
+    later_.clear();
+    lock.unlock();
+    for (auto& d : work) (void)eval(d.script, d.keys, d.args);
+    lock.lock();
+    done_ += static_cast<long long>(work.size());
+    later_cv_.notify_all();
+  }
+}
+
+void RedisClient::flush() {
+  std::unique_lock lock(later_mu_);
+  const long long target = queued_;
+  later_cv_.wait(lock, [&] { return done_ >= target || stopping_; });
 }
 
 void RedisClient::mark_down() {

@@ -5,6 +5,9 @@
 #include <hiredis/hiredis.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <thread>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -50,6 +53,12 @@ class RedisClient {
   // EVAL script numkeys keys... args...
   std::optional<Reply> eval(const std::string& script, const std::vector<std::string>& keys,
                             const std::vector<std::string>& args);
+  // The same EVAL from a background thread, in order, without waiting: for advisory writes
+  // (marking a ticket sold, releasing holds) that must not slow the caller — the store's
+  // writer thread, which answers purchases. Dropped while Redis is down.
+  void eval_later(std::string script, std::vector<std::string> keys, std::vector<std::string> args);
+  // Waits until everything queued by eval_later before this call has been sent (or dropped).
+  void flush();
   // PING; true when Redis answered.
   bool ping();
   // The outcome of the latest call.
@@ -60,13 +69,25 @@ class RedisClient {
   void release(redisContext* c);
   void mark_down();
 
+  void background_loop();
+
   RedisTarget target_;
+  struct Deferred {
+    std::string script;
+    std::vector<std::string> keys, args;
+  };
+  std::mutex later_mu_;
+  std::condition_variable later_cv_;
+  std::deque<Deferred> later_;
+  bool stopping_ = false;
+  long long queued_ = 0, done_ = 0;  // eval_later calls queued / finished, under later_mu_
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds backoff_;
   std::mutex mu_;
   std::vector<redisContext*> idle_;
   std::atomic<bool> healthy_{true};
   std::atomic<long long> down_until_ms_{0};
+  std::thread background_;  // last: starts after every member it uses is built
 };
 
 }  // namespace p720::redis

@@ -85,7 +85,8 @@ void RedisHolds::release(int round, const std::vector<int>& tickets, const std::
   if (tickets.empty()) return;
   std::vector<std::string> keys{index_};
   for (int t : tickets) keys.push_back(key(round, t));
-  (void)client_.eval(kRelease, keys, {user});  // a hold not released lapses by itself
+  // Off the caller's thread (the store's writer); a hold not released lapses by itself.
+  client_.eval_later(kRelease, std::move(keys), {user});
 }
 
 std::vector<std::optional<app::Hold>> RedisHolds::lookup(int round, const std::vector<int>& tickets, Instant now) {

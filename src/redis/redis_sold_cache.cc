@@ -137,8 +137,9 @@ void RedisSoldCache::mark_sold(int round, const std::vector<int>& tickets) {
   fallback_.mark_sold(round, tickets);
   std::vector<std::string> offsets;
   for (int t : tickets) offsets.push_back(std::to_string(t));
-  auto r = client_.eval(kMark, {bitmap_key(round)}, offsets);
-  if (!r || r->error()) on_failure();
+  // Off the caller's thread (the store's writer): the shared bitmap is advisory, and the local
+  // fallback above is already marked.
+  client_.eval_later(kMark, {bitmap_key(round)}, std::move(offsets));
 }
 
 std::shared_ptr<const SoldIndex> RedisSoldCache::snapshot(int round) {

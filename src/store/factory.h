@@ -13,6 +13,8 @@ struct StoreOptions {
   // to publish; on when an event stream (Redis) is configured, off otherwise so the table does
   // not grow without a reader.
   bool outbox = false;
+  // Parallel group-commit writers on MariaDB (SQLite always has one).
+  int mysql_writers = 4;
 };
 
 // Throws std::invalid_argument for a malformed URL, SqlError when the database cannot be opened.

@@ -168,20 +168,28 @@ struct SqlStore::Job {
   // Runs after the batch committed (or failed), on the writer thread. May delete the job, so it
   // is moved out before it is called.
   std::function<void()> finish;
+  std::string key;  // the user whose rows it writes ("" = any writer)
 };
 
-SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox)
+SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int writers)
     : factory_(std::move(factory)), max_batch_(max_batch), outbox_(outbox) {
-  writer_ = factory_();
-  dialect_ = writer_->dialect();
-  apply_migrations(*writer_);
-  writer_thread_ = std::thread([this] { writer_loop(); });
+  auto first = factory_();
+  dialect_ = first->dialect();
+  apply_migrations(*first);
   if (dialect_ == Dialect::kSqlite) {
+    // SQLite has one writer at a time: more writer threads would only queue on its lock.
+    writers = 1;
     // SQLite would checkpoint the WAL inside a commit every 1000 pages, stalling the writer (and
     // every caller in its batch). Here a separate connection checkpoints in the background;
     // PASSIVE never blocks the writer or readers.
-    writer_->exec("PRAGMA wal_autocheckpoint=0");
+    first->exec("PRAGMA wal_autocheckpoint=0");
     checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  }
+  for (int i = 0; i < writers; ++i) lanes_.push_back(std::make_unique<Lane>());
+  writer_threads_.emplace_back([this, c = std::move(first)]() mutable { writer_loop(std::move(c), *lanes_[0]); });
+  for (int i = 1; i < writers; ++i) {
+    auto c = factory_();
+    writer_threads_.emplace_back([this, i, c = std::move(c)]() mutable { writer_loop(std::move(c), *lanes_[i]); });
   }
 }
 
@@ -190,9 +198,9 @@ SqlStore::~SqlStore() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  for (auto& lane : lanes_) lane->cv.notify_all();
   stop_cv_.notify_all();
-  writer_thread_.join();
+  for (auto& t : writer_threads_) t.join();
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
@@ -215,7 +223,7 @@ void SqlStore::checkpoint_loop() {
 }
 
 template <class T>
-Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body) {
+Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body, const std::string& key) {
   std::optional<Result<T>> out;
   Job job;
   job.body = [&](SqlConnection& c) {
@@ -226,18 +234,27 @@ Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body) 
   std::promise<void> done;
   job.finish = [&done] { done.set_value(); };
   auto fut = done.get_future();
-  {
-    std::lock_guard lock(mu_);
-    if (stop_) return unavailable("stopping");
-    queue_.push_back(&job);
-  }
-  cv_.notify_one();
+  job.key = key;
+  if (!enqueue(&job)) return unavailable("stopping");
   fut.wait();
   return std::move(*out);
 }
 
+bool SqlStore::enqueue(Job* job) {
+  std::lock_guard lock(mu_);
+  if (stop_) return false;
+  // One user's writes always go to the same writer: no two writers of this process contend for
+  // that user's rows, and the user's writes stay in order.
+  const size_t n = lanes_.size();
+  Lane& lane = *lanes_[job->key.empty() ? next_lane_++ % n : std::hash<std::string>{}(job->key) % n];
+  lane.queue.push_back(job);
+  lane.cv.notify_one();
+  return true;
+}
+
 template <class T>
-void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done) {
+void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
+                           const std::string& key) {
   struct AsyncJob : Job {
     std::optional<Result<T>> out;
   };
@@ -252,14 +269,8 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
     delete job;
     done(std::move(result));
   };
-  {
-    std::lock_guard lock(mu_);
-    if (!stop_) {
-      queue_.push_back(job);
-      cv_.notify_one();
-      return;
-    }
-  }
+  job->key = key;
+  if (enqueue(job)) return;
   job->fail("stopping");
   complete(job);
 }
@@ -269,63 +280,56 @@ void SqlStore::complete(Job* job) {
   finish();
 }
 
-void SqlStore::writer_loop() {
+void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
   std::vector<Job*> batch;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty() && stop_) return;
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
+      lane.cv.wait(lock, [&] { return stop_ || !lane.queue.empty(); });
+      if (lane.queue.empty() && stop_) return;
+      while (!lane.queue.empty() && batch.size() < max_batch_) {
+        batch.push_back(lane.queue.front());
+        lane.queue.pop_front();
       }
     }
-    run_batch(batch);
+    // The same lock order in every transaction (wallets by user) keeps concurrent writers of
+    // other instances from deadlocking with this one; jobs of a batch are independent.
+    std::stable_sort(batch.begin(), batch.end(), [](const Job* a, const Job* b) { return a->key < b->key; });
+    run_batch(conn, batch);
     batch.clear();
   }
 }
 
-void SqlStore::run_batch(std::vector<Job*>& batch) {
+void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>& batch) {
   ++batches_;
   batch_jobs_ += static_cast<long long>(batch.size());
   std::string failure;
   bool retry_alone = false;
   try {
-    writer_->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+    conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
     for (Job* job : batch) {
-      writer_->query("SAVEPOINT job", {});  // query(): prepared once, reused
-      bool keep = false;
-      try {
-        keep = job->body(*writer_);
-      } catch (const SqlError& e) {
-        // A lost connection, or a deadlock (MariaDB then rolls back the whole transaction,
-        // savepoints included), ends the batch.
-        if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
-        ++errors_;
-        spdlog::error("store write failed: {}", e.what());
-        job->fail(e.what());
-      }
-      if (!keep) writer_->query("ROLLBACK TO SAVEPOINT job", {});
-      writer_->query("RELEASE SAVEPOINT job", {});
+      conn->query("SAVEPOINT job", {});  // query(): prepared once, reused
+      const bool keep = run_job(*conn, job);
+      if (!keep) conn->query("ROLLBACK TO SAVEPOINT job", {});
+      conn->query("RELEASE SAVEPOINT job", {});
     }
-    writer_->exec("COMMIT");
+    conn->exec("COMMIT");
   } catch (const SqlError& e) {
     ++errors_;
     spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
     if (e.kind == SqlError::Kind::kRetry) retry_alone = true;
     else failure = e.what();
-    try { writer_->exec("ROLLBACK"); } catch (const SqlError&) {}
+    try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
     // The connection may be broken (MariaDB restarted): open a new one for the next batch.
     if (e.kind == SqlError::Kind::kConnection) {
-      try { writer_ = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
+      try { conn = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
     }
   }
   if (retry_alone) {
     // Nothing of the batch committed: run each job again in its own transaction, so every
     // caller gets a real answer, never a half-applied one.
     for (Job* job : batch) {
-      run_alone(job);
+      run_alone(conn, job);
       complete(job);
     }
     return;
@@ -336,28 +340,34 @@ void SqlStore::run_batch(std::vector<Job*>& batch) {
   }
 }
 
-void SqlStore::run_alone(Job* job) {
+bool SqlStore::run_job(SqlConnection& conn, Job* job) {
+  try {
+    return job->body(conn);
+  } catch (const SqlError& e) {
+    // A lost connection, or a deadlock (MariaDB then rolls back the whole transaction,
+    // savepoints included), ends the transaction: the caller handles those.
+    if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
+    ++errors_;
+    spdlog::error("store write failed: {}", e.what());
+    job->fail(e.what());
+    return false;
+  }
+}
+
+void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Job* job) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     try {
-      writer_->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
-      bool keep = false;
-      try {
-        keep = job->body(*writer_);
-      } catch (const SqlError& e) {
-        if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
-        ++errors_;
-        spdlog::error("store write failed: {}", e.what());
-        job->fail(e.what());
-      }
-      writer_->exec(keep ? "COMMIT" : "ROLLBACK");
+      conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+      const bool keep = run_job(*conn, job);
+      conn->exec(keep ? "COMMIT" : "ROLLBACK");
       return;
     } catch (const SqlError& e) {
-      try { writer_->exec("ROLLBACK"); } catch (const SqlError&) {}
+      try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
       if (e.kind == SqlError::Kind::kRetry && attempt < kAttempts) continue;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
       if (e.kind == SqlError::Kind::kConnection) {
-        try { writer_ = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
+        try { conn = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
       }
       job->fail(e.what());
       return;
@@ -407,7 +417,7 @@ Result<long long> SqlStore::balance(const std::string& user) {
 Result<long long> SqlStore::deposit(const std::string& user, long long amount, const std::string& ref,
                                     const std::string& now) {
   return write<long long>(
-      [&](SqlConnection& c) -> Result<long long> { return credit(c, user, amount, "DEPOSIT", ref, now); });
+      [&](SqlConnection& c) -> Result<long long> { return credit(c, user, amount, "DEPOSIT", ref, now); }, user);
 }
 
 Result<std::vector<LedgerEntry>> SqlStore::ledger(const std::string& user, int limit) {
@@ -459,7 +469,7 @@ Result<std::vector<CartItem>> SqlStore::add_to_cart(const std::string& user, int
       out.push_back(CartItem{c.last_insert_id(), user, round, t, now});
     }
     return out;
-  });
+  }, user);
 }
 
 Result<CartItem> SqlStore::remove_cart_item(const std::string& user, long long id) {
@@ -469,7 +479,7 @@ Result<CartItem> SqlStore::remove_cart_item(const std::string& user, long long i
     if (rows.empty()) return make_error(ErrorCode::kNotFound, "선택한 번호를 찾을 수 없습니다.");
     c.query("DELETE FROM cart_items WHERE id = ?", {v(id)});
     return cart_item(rows[0]);
-  });
+  }, user);
 }
 
 Result<std::vector<CartItem>> SqlStore::clear_cart(const std::string& user, std::optional<int> keep_round) {
@@ -482,16 +492,17 @@ Result<std::vector<CartItem>> SqlStore::clear_cart(const std::string& user, std:
       out.push_back(cart_item(r));
     if (!out.empty()) c.query("DELETE FROM cart_items" + where, p);
     return out;
-  });
+  }, user);
 }
 
 Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
-  return write<PurchaseRecord>([&](SqlConnection& c) { return purchase_tx(c, cmd); });
+  return write<PurchaseRecord>([&](SqlConnection& c) { return purchase_tx(c, cmd); }, cmd.user_id);
 }
 
 void SqlStore::purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
+  const std::string user = cmd.user_id;
   write_async<PurchaseRecord>([this, cmd = std::move(cmd)](SqlConnection& c) { return purchase_tx(c, cmd); },
-                              std::move(done));
+                              std::move(done), user);
 }
 
 Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCommand& cmd) {

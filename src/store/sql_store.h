@@ -23,7 +23,10 @@ class SqlStore final : public Store {
 
   // Opens the writer connection and applies migrations; throws SqlError when that fails.
   // `outbox`: also write purchase and prize events to the outbox table (see Store).
-  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256, bool outbox = false);
+  // `writers` group-commit threads, each with its own connection, take batches from one queue:
+  // MariaDB runs their transactions in parallel (row locks; deadlocks are retried). Always 1 on
+  // SQLite, which has a single writer anyway.
+  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256, bool outbox = false, int writers = 1);
   ~SqlStore() override;
 
   Result<long long> balance(const std::string& user) override;
@@ -56,18 +59,26 @@ class SqlStore final : public Store {
 
  private:
   struct Job;
+  struct Lane;
+  // Runs `body` in a writer's next batch and waits for the commit. `key` (a user id) picks the
+  // writer, so one user's writes are serialised; "" = any.
   template <class T>
-  Result<T> write(const std::function<Result<T>(SqlConnection&)>& body);
+  Result<T> write(const std::function<Result<T>(SqlConnection&)>& body, const std::string& key = "");
+  bool enqueue(Job* job);  // false when stopping
   template <class T>
-  void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done);
+  void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
+                   const std::string& key = "");
   static void complete(Job* job);
   Result<PurchaseRecord> purchase_tx(SqlConnection& c, const PurchaseCommand& cmd);
   template <class T>
   Result<T> read(const std::function<Result<T>(SqlConnection&)>& body);
-  void writer_loop();
-  void run_batch(std::vector<Job*>& batch);
+  void writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane);
+  void run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>& batch);
+  // Runs a job's body; false (and the job failed) on an ordinary SQL error. Rethrows lost
+  // connections and deadlocks, which end the whole transaction.
+  bool run_job(SqlConnection& conn, Job* job);
   // Runs one job in its own transaction, retrying deadlocks; used after a batch was rolled back.
-  void run_alone(Job* job);
+  void run_alone(std::unique_ptr<SqlConnection>& conn, Job* job);
   std::unique_ptr<SqlConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqlConnection> c);
 
@@ -75,13 +86,16 @@ class SqlStore final : public Store {
   size_t max_batch_;
   bool outbox_;
   Dialect dialect_;
-  std::unique_ptr<SqlConnection> writer_;
 
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job*> queue_;
+  struct Lane {
+    std::deque<Job*> queue;
+    std::condition_variable cv;
+  };
+  std::vector<std::unique_ptr<Lane>> lanes_;  // one per writer thread, guarded by mu_
+  size_t next_lane_ = 0;
   bool stop_ = false;
-  std::thread writer_thread_;
+  std::vector<std::thread> writer_threads_;
   std::thread checkpoint_thread_;  // SQLite only: background WAL checkpoints
   std::condition_variable stop_cv_;  // wakes checkpoint_thread_ at stop
   void checkpoint_loop();
