@@ -201,7 +201,12 @@ Status Sales::clear(const Actor& actor) {
 
 void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
                    const std::string& idem_hash, PurchaseDone done) {
-  if (auto s = check_available(actor, round, tickets); !s.ok()) return done(s.error());
+  if (auto s = check_available(actor, round, tickets); !s.ok()) {
+    // The same key may have just been committed by a concurrent request (which is what made
+    // the tickets sold): that answer wins.
+    if (replayed(actor, idem_key, idem_hash, done)) return;
+    return done(s.error());
+  }
   store::PurchaseCommand cmd{actor.user_id, round,    tickets,  config_.price, config_.round_limit,
                              now_text(),    idem_key, idem_hash};
   store_.purchase_async(std::move(cmd), [this, user = actor.user_id, round, tickets = std::move(tickets),
