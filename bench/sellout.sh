@@ -10,20 +10,11 @@ PORT=${BENCH_PORT:-18992}
 SECRET=bench-secret-0123456789
 WORK=$(mktemp -d /tmp/pension-sellout.XXXX)
 BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
-BIN=build-release/pension720
-PENSION_RATE_PER_SECOND=0 PENSION_ROUND_LIMIT=5000000 PENSION_ACCESS_LOG=false \
-  $BIN serve --port "$PORT" --db "sqlite:$WORK/sellout.db" --now 2026-11-24T12:00:00+09:00 \
-  --token-secret "$SECRET" >"$WORK/server.log" 2>&1 &
-PID=$!
+source bench/lib.sh
+PID=
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 100); do curl -sf "localhost:$PORT/actuator/health" >/dev/null && break; sleep 0.1; done
-ADMIN=$($BIN token --user bench-admin --role ADMIN --token-secret "$SECRET")
-: >"$WORK/tokens"
-for i in $(seq 1 64); do
-  $BIN token --user "buyer$i" --token-secret "$SECRET" >>"$WORK/tokens"
-  curl -sf -X POST "localhost:$PORT/api/v1/wallet/deposit" -H "Authorization: Bearer $ADMIN" \
-    -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null
-done
+start_sqlite_server "$PORT" "$WORK/sellout.db" "$WORK/server.log"
+make_buyers "http://localhost:$PORT" "$WORK/tokens"
 # wrk cannot stop at a count: poll the sold counter and stop wrk once the round is sold out.
 BENCH_TOKENS="$WORK/tokens" BENCH_THREADS=$THREADS \
   wrk -t"$THREADS" -c"$CONNS" -d3600s --latency -s bench/purchase.lua "http://127.0.0.1:$PORT" >"$WORK/wrk.txt" 2>&1 &

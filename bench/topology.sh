@@ -22,15 +22,10 @@ trap 'scripts/topology.sh stop >/dev/null 2>&1; rm -rf "$TOPO_DIR"' EXIT
 scripts/topology.sh start --instances "$INSTANCES" --fresh >/dev/null
 
 LB="http://127.0.0.1:$TOPO_LB_PORT"
-BIN=$PENSION_BIN
-ADMIN=$($BIN token --user bench-admin --role ADMIN --token-secret "$PENSION_TOKEN_SECRET")
+SECRET=$PENSION_TOKEN_SECRET
+source bench/lib.sh
 TOKENS="$TOPO_DIR/tokens"
-: >"$TOKENS"
-for i in $(seq 1 "${BENCH_BUYERS:-64}"); do
-  $BIN token --user "buyer$i" --token-secret "$PENSION_TOKEN_SECRET" >>"$TOKENS"
-  curl -sf -X POST "$LB/api/v1/wallet/deposit" -H "Authorization: Bearer $ADMIN" \
-    -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null
-done
+make_buyers "$LB" "$TOKENS"
 
 echo "== Purchases through nginx: $INSTANCES instances, MariaDB + Redis ($CONNS connections, ${DURATION}s)"
 BENCH_TOKENS="$TOKENS" BENCH_THREADS=$THREADS \
