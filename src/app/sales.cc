@@ -122,8 +122,8 @@ Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std
   return out;
 }
 
-Status Sales::check_available(const Actor& actor, int round, const std::vector<int>& tickets) {
-  auto sold = sold_.sold_among(round, tickets);
+Status Sales::check_available(const Actor& actor, int round, const std::vector<int>& tickets, bool exact) {
+  auto sold = exact ? sold_.sold_among(round, tickets) : sold_.known_sold(round, tickets);
   if (!sold.ok()) return sold.error();
   if (!sold->empty()) return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(*sold));
   auto holds = holds_.lookup(round, tickets, clock_.now());
@@ -147,7 +147,7 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
     if (std::find(in_cart.begin(), in_cart.end(), t) != in_cart.end())
       return make_error(ErrorCode::kSelectDuplicated, "이미 선택한 번호입니다.");
   if (in_cart.size() + tickets->size() > static_cast<size_t>(config_.max_cart_items)) return max_selected();
-  if (auto s = check_available(actor, round, *tickets); !s.ok()) return s.error();
+  if (auto s = check_available(actor, round, *tickets, /*exact=*/true); !s.ok()) return s.error();
 
   std::optional<Instant> until;
   if (config_.hold_seconds > 0) {
@@ -201,7 +201,9 @@ Status Sales::clear(const Actor& actor) {
 
 void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
                    const std::string& idem_hash, PurchaseDone done) {
-  if (auto s = check_available(actor, round, tickets); !s.ok()) {
+  // The store refuses sold tickets itself: what this process knows is enough to turn away the
+  // sure failures early (no round trip to a shared cache on every purchase).
+  if (auto s = check_available(actor, round, tickets, /*exact=*/false); !s.ok()) {
     // The same key may have just been committed by a concurrent request (which is what made
     // the tickets sold): that answer wins.
     if (replayed(actor, idem_key, idem_hash, done)) return;

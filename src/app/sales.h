@@ -93,7 +93,8 @@ class Sales {
   // Expands specs (group 0 → five tickets, auto → picked digits) into distinct ticket indexes.
   Result<std::vector<int>> resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                                    const std::vector<int>& exclude);
-  Status check_available(const Actor& actor, int round, const std::vector<int>& tickets);
+  // Sold (exactly, or as far as this process knows: SoldCache::known_sold) or held by another?
+  Status check_available(const Actor& actor, int round, const std::vector<int>& tickets, bool exact);
   void commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
               const std::string& idem_hash, PurchaseDone done);
   // The user's cart items of the round on sale now; items of other rounds (sales closed) are

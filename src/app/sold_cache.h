@@ -21,6 +21,12 @@ class SoldCache {
   virtual ~SoldCache() = default;
   // The sold ones among `tickets`.
   virtual Result<std::vector<int>> sold_among(int round, const std::vector<int>& tickets) = 0;
+  // The sold ones among `tickets` that this process can tell without asking another (it may miss
+  // a ticket sold elsewhere a moment ago). For purchases, whose store transaction checks every
+  // ticket anyway: this only spares the store the requests that are sure to fail.
+  virtual Result<std::vector<int>> known_sold(int round, const std::vector<int>& tickets) {
+    return sold_among(round, tickets);
+  }
   virtual void mark_sold(int round, const std::vector<int>& tickets) = 0;
   // A uniformly random unsold ticket of `group` (1..5), or unsold digits in all five groups when
   // group is 0 (returned as digits 0..999999), skipping those `reject` refuses. nullopt: none left.

@@ -6,13 +6,19 @@
 namespace p720::redis {
 namespace {
 
-// KEYS[1] = stream, KEYS[2] = per-event marker; ARGV = id, kind, payload, createdAt.
-// 1 when published, 0 when it had been already.
+// KEYS[1] = stream, KEYS[1 + i] = event i's marker; ARGV[4i - 3 .. 4i] = its id, kind, payload,
+// createdAt. Publishes, in order, each event whose marker was not set yet; returns how many.
 constexpr const char* kPublish = R"lua(
-if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', 3600) then return 0 end
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', '1000000', '*',
-           'id', ARGV[1], 'kind', ARGV[2], 'payload', ARGV[3], 'createdAt', ARGV[4])
-return 1
+local published = 0
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', 3600) then
+    local a = (i - 2) * 4
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', '1000000', '*',
+               'id', ARGV[a + 1], 'kind', ARGV[a + 2], 'payload', ARGV[a + 3], 'createdAt', ARGV[a + 4])
+    published = published + 1
+  end
+end
+return published
 )lua";
 
 }  // namespace
@@ -39,23 +45,28 @@ int EventRelay::pump(int limit) {
     failed_ = true;
     return 0;
   }
-  std::vector<long long> done;
+  if (events->empty()) return 0;
+  // The whole batch in one script call (one round trip), run by Redis atomically and in order.
+  std::vector<std::string> keys{stream_};
+  std::vector<std::string> args;
+  std::vector<long long> ids;
   for (const auto& e : *events) {
     // The marker names the row and its time, so a database reset (ids restarting) within the
     // hour cannot be mistaken for duplicates.
-    const std::string marker = stream_ + ":sent:" + std::to_string(e.id) + ":" + e.created_at;
-    auto r = client_.eval(kPublish, {stream_, marker}, {std::to_string(e.id), e.kind, e.payload, e.created_at});
-    if (!r || r->error()) {
-      failed_ = true;
-      break;
-    }
-    done.push_back(e.id);
+    keys.push_back(stream_ + ":sent:" + std::to_string(e.id) + ":" + e.created_at);
+    args.insert(args.end(), {std::to_string(e.id), e.kind, e.payload, e.created_at});
+    ids.push_back(e.id);
   }
-  if (!done.empty() && !store_.ack_events(done).ok()) {
+  auto r = client_.eval(kPublish, keys, args);
+  if (!r || r->error()) {
+    failed_ = true;  // all kept; the markers keep any the script did publish from going twice
+    return 0;
+  }
+  if (!store_.ack_events(ids).ok()) {
     failed_ = true;  // published but not deleted: the markers keep a retry from duplicating them
     return 0;
   }
-  return static_cast<int>(done.size());
+  return static_cast<int>(ids.size());
 }
 
 void EventRelay::loop() {

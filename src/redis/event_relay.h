@@ -16,10 +16,11 @@ namespace p720::redis {
 
 // Owns one background thread, started by the constructor and joined by the destructor.
 //
-// Delivery is exactly-once in practice: each event is XADDed by a Lua script that first sets a
-// per-event marker (SET NX, kept an hour), so several instances relaying the same outbox, or a
-// relay that died between XADD and deleting the row, never publish an event twice. Stream
-// entries carry fields id, kind ("purchase" | "prize"), payload (JSON) and createdAt.
+// Delivery is exactly-once in practice: a pass publishes its whole batch with one Lua script
+// (one round trip) that XADDs each event after setting a per-event marker (SET NX, kept an
+// hour), so several instances relaying the same outbox, or a relay that died between XADD and
+// deleting the rows, never publish an event twice. Stream entries carry fields id, kind
+// ("purchase" | "prize"), payload (JSON) and createdAt.
 class EventRelay {
  public:
   EventRelay(RedisClient& client, store::Store& store, std::string stream = "pension720:events",
@@ -29,8 +30,9 @@ class EventRelay {
   EventRelay(const EventRelay&) = delete;
   EventRelay& operator=(const EventRelay&) = delete;
 
-  // Publishes pending events once; returns how many were published (for tests and the loop).
-  // Stops at the first event Redis did not take; the rest stay for the next pass.
+  // Publishes up to `limit` pending events with one script call; returns how many were
+  // published (for tests and the loop). When Redis does not take the batch, all of it stays for
+  // the next pass.
   int pump(int limit = 200);
   // Whether the latest pass stopped on an error (Redis or the store unreachable).
   bool last_pass_failed() const { return failed_.load(); }

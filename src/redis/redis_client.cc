@@ -1,11 +1,17 @@
 // Pooled hiredis client with timeouts and back-off.
 #include "redis/redis_client.h"
 
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <iterator>
 #include <stdexcept>
+#include <string_view>
 
 namespace p720::redis {
 namespace {
@@ -48,6 +54,70 @@ Reply copy(const redisReply* r) {
   }
   return out;
 }
+
+// Sends all of `data` on c's socket. Not through hiredis, which uses write(2): on a socket Redis
+// has closed (a restart) that raises SIGPIPE and kills the process; send(MSG_NOSIGNAL) fails.
+bool send_all(redisContext* c, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(c->fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // the connection failed, or the timeout (SO_SNDTIMEO) passed
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Sends `cmds` from index replies.size() on in one write, then reads their replies into
+// `replies`: one round trip. False when the connection failed; c is unusable then, and
+// `replies` holds those that came back.
+bool exchange(redisContext* c, const std::vector<std::vector<std::string>>& cmds, std::vector<Reply>& replies) {
+  const size_t first = replies.size();
+  std::string out;
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (size_t i = first; i < cmds.size(); ++i) {
+    argv.clear();
+    lens.clear();
+    for (const auto& a : cmds[i]) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    char* formatted = nullptr;
+    const int len = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(), lens.data());
+    if (len < 0) return false;
+    out.append(formatted, static_cast<size_t>(len));
+    redisFreeCommand(formatted);
+  }
+  if (!send_all(c, out)) return false;
+  for (size_t i = first; i < cmds.size(); ++i) {
+    void* raw = nullptr;  // hiredis's output buffer is empty, so this only reads
+    if (redisGetReply(c, &raw) != REDIS_OK || !raw) return false;
+    auto* r = static_cast<redisReply*>(raw);
+    replies.push_back(copy(r));
+    freeReplyObject(r);
+  }
+  return true;
+}
+
+// The name EVALSHA knows a script by: its SHA1, in lower-case hex.
+std::string sha1_hex(const std::string& script) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * SHA_DIGEST_LENGTH);
+  for (unsigned char b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+bool is_noscript(const Reply& r) { return r.error() && r.str.rfind("NOSCRIPT", 0) == 0; }
+
+// Bounds one background pipeline (memory, and how long one read may take); a longer queue,
+// e.g. after a stall, goes out in several.
+constexpr size_t kMaxPipeline = 1000;
 
 }  // namespace
 
@@ -112,12 +182,15 @@ void RedisClient::background_loop() {
   for (;;) {
     later_cv_.wait(lock, [&] { return stopping_ || !later_.empty(); });
     if (later_.empty()) return;  // stopping, nothing left
-    auto work = std::move(later_);
-    later_.clear();
+    // Everything queued (up to the bound) in one round trip; what is queued meanwhile goes next.
+    const auto n = static_cast<std::ptrdiff_t>(std::min(later_.size(), kMaxPipeline));
+    std::vector<ScriptCall> batch(std::make_move_iterator(later_.begin()),
+                                  std::make_move_iterator(later_.begin() + n));
+    later_.erase(later_.begin(), later_.begin() + n);
     lock.unlock();
-    for (auto& d : work) (void)eval(d.script, d.keys, d.args);
+    (void)eval_all(std::move(batch));  // nullopt when Redis is down: the batch is dropped
     lock.lock();
-    done_ += static_cast<long long>(work.size());
+    done_ += n;
     later_cv_.notify_all();
   }
 }
@@ -153,16 +226,8 @@ redisContext* RedisClient::acquire() {
   redisSetTimeout(c, tv);
   redisEnableKeepAlive(c);
   auto setup = [&](std::vector<std::string> args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    const bool ok = r && r->type != REDIS_REPLY_ERROR;
-    if (r) freeReplyObject(r);
-    return ok;
+    std::vector<Reply> r;
+    return exchange(c, {std::move(args)}, r) && !r[0].error();
   };
   if ((!target_.password.empty() && !setup({"AUTH", target_.password})) ||
       (target_.db != 0 && !setup({"SELECT", std::to_string(target_.db)}))) {
@@ -180,50 +245,78 @@ void RedisClient::release(redisContext* c) {
 }
 
 std::optional<Reply> RedisClient::command(const std::vector<std::string>& args) {
+  auto r = pipeline({args});
+  if (!r) return std::nullopt;
+  return std::move(r->front());
+}
+
+std::optional<std::vector<Reply>> RedisClient::pipeline(const std::vector<Command>& cmds) {
+  std::vector<Reply> replies;
+  replies.reserve(cmds.size());
   // A pooled connection may have died since its last use (Redis restarted): one more try on a
-  // fresh connection tells a stale socket from a Redis that is really down.
+  // fresh connection tells a stale socket from a Redis that is really down. It sends only the
+  // commands not answered yet.
   for (int attempt = 0; attempt < 2; ++attempt) {
     redisContext* c = acquire();
     if (!c) return std::nullopt;
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
+    ++round_trips_;
+    if (exchange(c, cmds, replies)) {
+      release(c);
+      healthy_ = true;
+      return replies;
     }
-    auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (!r || c->err) {
-      if (r) freeReplyObject(r);
-      redisFree(c);
-      // The other pooled connections are most likely just as dead: drop them all.
-      std::vector<redisContext*> stale;
-      {
-        std::lock_guard lock(mu_);
-        stale.swap(idle_);
-      }
-      for (auto* s : stale) redisFree(s);
-      continue;
+    redisFree(c);
+    // The other pooled connections are most likely just as dead: drop them all.
+    std::vector<redisContext*> stale;
+    {
+      std::lock_guard lock(mu_);
+      stale.swap(idle_);
     }
-    Reply out = copy(r);
-    freeReplyObject(r);
-    release(c);
-    healthy_ = true;
-    return out;
+    for (auto* s : stale) redisFree(s);
   }
   mark_down();
   return std::nullopt;
 }
 
+std::optional<std::vector<Reply>> RedisClient::eval_all(std::vector<ScriptCall> calls) {
+  std::vector<Command> cmds;
+  cmds.reserve(calls.size());
+  for (auto& call : calls) {
+    Command cmd{"EVALSHA", sha1_hex(call.script), std::to_string(call.keys.size())};
+    std::move(call.keys.begin(), call.keys.end(), std::back_inserter(cmd));
+    std::move(call.args.begin(), call.args.end(), std::back_inserter(cmd));
+    cmds.push_back(std::move(cmd));
+  }
+  auto replies = pipeline(cmds);
+  if (!replies) return std::nullopt;
+  // Scripts Redis does not know (yet, or since a restart or SCRIPT FLUSH): the same calls with
+  // the script's text, in one more round trip, which also caches them for the next calls.
+  std::vector<size_t> unknown;
+  std::vector<Command> retry;
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    if (!is_noscript((*replies)[i])) continue;
+    unknown.push_back(i);
+    cmds[i][0] = "EVAL";
+    cmds[i][1] = std::move(calls[i].script);
+    retry.push_back(std::move(cmds[i]));
+  }
+  if (!retry.empty()) {
+    auto again = pipeline(retry);
+    if (!again) return std::nullopt;
+    for (size_t k = 0; k < unknown.size(); ++k) (*replies)[unknown[k]] = std::move((*again)[k]);
+  }
+  for (const auto& r : *replies)
+    if (r.error()) spdlog::error("redis script error: {}", r.str);
+  return replies;
+}
+
 std::optional<Reply> RedisClient::eval(const std::string& script, const std::vector<std::string>& keys,
                                        const std::vector<std::string>& args) {
-  std::vector<std::string> cmd{"EVAL", script, std::to_string(keys.size())};
-  cmd.insert(cmd.end(), keys.begin(), keys.end());
-  cmd.insert(cmd.end(), args.begin(), args.end());
-  auto r = command(cmd);
-  if (r && r->error()) spdlog::error("redis script error: {}", r->str);
-  return r;
+  std::vector<ScriptCall> call;
+  call.push_back({script, keys, args});
+  auto r = eval_all(std::move(call));
+  if (!r) return std::nullopt;
+  return std::move(r->front());
 }
 
 bool RedisClient::ping() {

@@ -26,6 +26,10 @@ class RedisSoldCache final : public app::SoldCache {
                  std::chrono::milliseconds refresh = std::chrono::seconds(1));
 
   Result<std::vector<int>> sold_among(int round, const std::vector<int>& tickets) override;
+  // From this process's own index (its sales, and what the store refused as sold): no round trip.
+  Result<std::vector<int>> known_sold(int round, const std::vector<int>& tickets) override {
+    return fallback_.sold_among(round, tickets);
+  }
   void mark_sold(int round, const std::vector<int>& tickets) override;
   Result<std::optional<int>> pick(int round, int group, const std::function<bool(int)>& reject) override;
   long long sold_count(int round) override;

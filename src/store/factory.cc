@@ -21,8 +21,8 @@ std::unique_ptr<Store> open_store(const std::string& url, StoreOptions options) 
   }
   if (url.rfind("mysql://", 0) == 0) {
     const MysqlParams params = parse_mysql_url(url);
-    // Each write is several round trips to the server, so a few writers in parallel (each with
-    // its own group-commit transaction) keep MariaDB busy; see docs/PERFORMANCE.md.
+    // Purchases are written set-based per batch, so one writer (the largest batches) is the
+    // fastest measured; more writers run their transactions in parallel (docs/PERFORMANCE.md).
     return std::make_unique<SqlStore>([params] { return std::make_unique<MysqlConnection>(params); }, 256,
                                       options.outbox, options.mysql_writers);
   }

@@ -14,7 +14,7 @@ struct StoreOptions {
   // not grow without a reader.
   bool outbox = false;
   // Parallel group-commit writers on MariaDB (SQLite always has one).
-  int mysql_writers = 4;
+  int mysql_writers = 1;
 };
 
 // Throws std::invalid_argument for a malformed URL, SqlError when the database cannot be opened.

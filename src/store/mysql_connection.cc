@@ -220,21 +220,12 @@ std::string MysqlConnection::bind(std::string_view sql, const std::vector<SqlVal
   return out;
 }
 
-std::vector<SqlRow> MysqlConnection::query(std::string_view sql, const std::vector<SqlValue>& params) {
-  const std::string text = bind(sql, params);
-  if (mysql_real_query(db_, text.data(), text.size()) != 0) fail(text);
-  std::vector<SqlRow> rows;
-  MYSQL_RES* res = mysql_store_result(db_);
-  if (!res) {
-    if (mysql_field_count(db_) != 0) fail(text);
-    changes_ = static_cast<long long>(mysql_affected_rows(db_));
-    if (auto id = mysql_insert_id(db_); id != 0) insert_id_ = static_cast<long long>(id);
-    return rows;
-  }
+std::vector<SqlRow> MysqlConnection::rows_of(MYSQL_RES* res) {
   struct Free {
     MYSQL_RES* r;
     ~Free() { mysql_free_result(r); }
   } guard{res};
+  std::vector<SqlRow> rows;
   const unsigned n = mysql_num_fields(res);
   MYSQL_FIELD* fields = mysql_fetch_fields(res);
   rows.reserve(mysql_num_rows(res));
@@ -250,6 +241,39 @@ std::vector<SqlRow> MysqlConnection::query(std::string_view sql, const std::vect
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<SqlRow> MysqlConnection::query(std::string_view sql, const std::vector<SqlValue>& params) {
+  const std::string text = bind(sql, params);
+  if (mysql_real_query(db_, text.data(), text.size()) != 0) fail(text);
+  MYSQL_RES* res = mysql_store_result(db_);
+  if (!res) {
+    if (mysql_field_count(db_) != 0) fail(text);
+    changes_ = static_cast<long long>(mysql_affected_rows(db_));
+    if (auto id = mysql_insert_id(db_); id != 0) insert_id_ = static_cast<long long>(id);
+    return {};
+  }
+  return rows_of(res);
+}
+
+std::vector<std::vector<SqlRow>> MysqlConnection::query_multi(const std::vector<SqlStatement>& statements) {
+  std::string sql;
+  for (const auto& s : statements) {
+    if (!sql.empty()) sql += ';';
+    sql += bind(s.sql, s.params);
+  }
+  if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail(sql);
+  std::vector<std::vector<SqlRow>> out;
+  // Every result must be read, even after an error, or the connection falls out of sync;
+  // the server stops at the first failing statement, which mysql_next_result reports.
+  for (;;) {
+    if (MYSQL_RES* res = mysql_store_result(db_)) out.push_back(rows_of(res));
+    else if (mysql_field_count(db_) != 0) fail(sql);
+    const int next = mysql_next_result(db_);
+    if (next == -1) break;
+    if (next > 0) fail(sql);
+  }
+  return out;
 }
 
 }  // namespace p720::store

@@ -41,6 +41,7 @@ class MysqlConnection final : public SqlConnection {
   Dialect dialect() const override { return Dialect::kMysql; }
   void exec(std::string_view sql) override;
   std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params) override;
+  std::vector<std::vector<SqlRow>> query_multi(const std::vector<SqlStatement>& statements) override;
   long long changes() override { return changes_; }
   long long last_insert_id() override { return insert_id_; }
 
@@ -49,6 +50,7 @@ class MysqlConnection final : public SqlConnection {
   std::string bind(std::string_view sql, const std::vector<SqlValue>& params);
   void run(const std::string& sql);  // sends one or more statements; throws on error
   [[noreturn]] void fail(std::string_view what);
+  static std::vector<SqlRow> rows_of(MYSQL_RES* res);  // converts and frees a stored result
 
   MYSQL* db_ = nullptr;
   long long changes_ = 0;

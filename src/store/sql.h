@@ -30,6 +30,12 @@ struct SqlError : std::runtime_error {
 
 enum class Dialect { kSqlite, kMysql };
 
+// One statement with `?` placeholders and their values.
+struct SqlStatement {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
@@ -43,6 +49,13 @@ class SqlConnection {
   virtual void each(std::string_view sql, const std::vector<SqlValue>& params,
                     const std::function<void(SqlRow&)>& row) {
     for (auto& r : query(sql, params)) row(r);
+  }
+  // Sends several statements in one round trip and returns the rows of every statement that
+  // produced a result set, in order; stops at the first that fails (throws). MariaDB only (used
+  // for batches of stored-procedure calls); SQLite throws SqlError(kOther).
+  virtual std::vector<std::vector<SqlRow>> query_multi(const std::vector<SqlStatement>& statements) {
+    (void)statements;
+    throw SqlError(SqlError::Kind::kOther, "query_multi is not supported by this connection");
   }
   // Rows changed by the last write statement.
   virtual long long changes() = 0;

@@ -3,10 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "domain/calendar.h"
 #include "domain/prize.h"
@@ -158,6 +160,12 @@ void add_event(SqlConnection& c, const std::string& kind, const std::string& pay
   c.query("INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)", {v(kind), v(payload), v(now)});
 }
 
+Error not_enough_money() { return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다."); }
+Error limit_exceeded() { return make_error(ErrorCode::kLimitExceeded, "회차당 구매 한도를 초과했습니다."); }
+Error already_sold(std::vector<int> tickets) {
+  return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(tickets));
+}
+
 }  // namespace
 
 struct SqlStore::Job {
@@ -169,6 +177,11 @@ struct SqlStore::Job {
   // is moved out before it is called.
   std::function<void()> finish;
   std::string key;  // the user whose rows it writes ("" = any writer)
+  // MariaDB: a purchase without an Idempotency-Key, written together with the batch's other
+  // such purchases in a few set-based statements (purchase_together); `take` receives its
+  // result. `body` still runs it on its own when the batch must fall back or be re-run.
+  std::shared_ptr<const PurchaseCommand> purchase;
+  std::function<void(Result<PurchaseRecord>)> take;
 };
 
 SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int writers)
@@ -184,6 +197,11 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int
     // PASSIVE never blocks the writer or readers.
     first->exec("PRAGMA wal_autocheckpoint=0");
     checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  }
+  if (dialect_ == Dialect::kMysql) {
+    auto mode = first->query("SELECT @@innodb_autoinc_lock_mode", {});
+    batch_purchases_ = !mode.empty() && mode[0].i(0) != 2;
+    if (!batch_purchases_) spdlog::warn("innodb_autoinc_lock_mode=2: purchases are written one by one");
   }
   for (int i = 0; i < writers; ++i) lanes_.push_back(std::make_unique<Lane>());
   writer_threads_.emplace_back([this, c = std::move(first)]() mutable { writer_loop(std::move(c), *lanes_[0]); });
@@ -254,7 +272,7 @@ bool SqlStore::enqueue(Job* job) {
 
 template <class T>
 void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                           const std::string& key) {
+                           const std::string& key, std::shared_ptr<const PurchaseCommand> together) {
   struct AsyncJob : Job {
     std::optional<Result<T>> out;
   };
@@ -263,6 +281,12 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
     job->out.emplace(body(c));
     return job->out->ok();
   };
+  if constexpr (std::is_same_v<T, PurchaseRecord>) {
+    if (together) {
+      job->purchase = std::move(together);
+      job->take = [job](Result<PurchaseRecord> r) { job->out.emplace(std::move(r)); };
+    }
+  }
   job->fail = [job](const std::string& why) { job->out.emplace(unavailable(why)); };
   job->finish = [job, done = std::move(done)] {
     Result<T> result = std::move(*job->out);
@@ -306,14 +330,22 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>
   std::string failure;
   bool retry_alone = false;
   try {
-    conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
-    for (Job* job : batch) {
-      conn->query("SAVEPOINT job", {});  // query(): prepared once, reused
-      const bool keep = run_job(*conn, job);
-      if (!keep) conn->query("ROLLBACK TO SAVEPOINT job", {});
-      conn->query("RELEASE SAVEPOINT job", {});
+    std::vector<Job*> together;
+    for (Job* job : batch)
+      if (job->purchase) together.push_back(job);
+    // A batch of such purchases only: purchase_together opens and commits the transaction in
+    // its own round trips.
+    const bool whole = !together.empty() && together.size() == batch.size();
+    bool committed = false;
+    if (!whole) conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+    for (Job* job : batch)
+      if (!job->purchase) run_in_savepoint(*conn, job);
+    if (!together.empty() && !purchase_together(*conn, together, whole, committed)) {
+      // A ticket was sold by a concurrent transaction meanwhile: nothing of the set-based
+      // writes is left (rolled back to their savepoint); run the purchases one by one.
+      for (Job* job : together) run_in_savepoint(*conn, job);
     }
-    conn->exec("COMMIT");
+    if (!committed) conn->exec("COMMIT");
   } catch (const SqlError& e) {
     ++errors_;
     spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
@@ -338,6 +370,13 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>
     if (!failure.empty()) job->fail(failure);
     complete(job);
   }
+}
+
+void SqlStore::run_in_savepoint(SqlConnection& conn, Job* job) {
+  conn.query("SAVEPOINT job", {});  // query(): prepared once, reused
+  const bool keep = run_job(conn, job);
+  if (!keep) conn.query("ROLLBACK TO SAVEPOINT job", {});
+  conn.query("RELEASE SAVEPOINT job", {});
 }
 
 bool SqlStore::run_job(SqlConnection& conn, Job* job) {
@@ -373,6 +412,186 @@ void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Job* job) {
       return;
     }
   }
+}
+
+bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs, bool whole, bool& committed) {
+  // 1. Lock the buyers' wallets (in key order: every instance locks them in the same order), then
+  //    read their round counts and which of the tickets are sold. The wallet lock serialises a
+  //    buyer's purchases across instances, as the conditional debit does in purchase_tx.
+  std::set<std::string> users;
+  std::set<int> rounds, tickets;
+  for (const Job* j : jobs) {
+    users.insert(j->purchase->user_id);
+    rounds.insert(j->purchase->round);
+    tickets.insert(j->purchase->tickets.begin(), j->purchase->tickets.end());
+  }
+  Params by_user, by_user_round, by_round_ticket;
+  for (const auto& u : users) by_user.push_back(v(u));
+  by_user_round = by_user;
+  for (int r : rounds) by_user_round.push_back(v(r)), by_round_ticket.push_back(v(r));
+  for (int t : tickets) by_round_ticket.push_back(v(t));
+  std::vector<SqlStatement> reads;
+  if (whole) reads.push_back({"START TRANSACTION", {}});
+  reads.push_back({"SAVEPOINT together", {}});
+  reads.push_back({"SELECT user_id, balance FROM wallets WHERE user_id IN (" + placeholders(users.size()) +
+                       ") ORDER BY user_id FOR UPDATE",
+                   by_user});
+  reads.push_back({"SELECT user_id, round, tickets FROM user_rounds WHERE user_id IN (" + placeholders(users.size()) +
+                       ") AND round IN (" + placeholders(rounds.size()) + ") FOR UPDATE",
+                   by_user_round});
+  reads.push_back({"SELECT round, ticket FROM tickets WHERE round IN (" + placeholders(rounds.size()) +
+                       ") AND ticket IN (" + placeholders(tickets.size()) + ")",
+                   by_round_ticket});
+  auto found = c.query_multi(reads);
+  if (found.size() != 3) throw SqlError(SqlError::Kind::kOther, "purchase batch: unexpected read results");
+  std::map<std::string, long long> balance;
+  for (const auto& r : found[0]) balance[r.s(0)] = r.i(1);
+  std::map<std::pair<std::string, int>, long long> owned;
+  for (const auto& r : found[1]) owned[{r.s(0), static_cast<int>(r.i(1))}] = r.i(2);
+  std::set<std::pair<int, int>> sold;
+  for (const auto& r : found[2]) sold.insert({static_cast<int>(r.i(0)), static_cast<int>(r.i(1))});
+
+  together_ += static_cast<long long>(jobs.size());
+  // 2. Decide each purchase in order, with the checks of purchase_tx in its order.
+  struct Accepted {
+    const Job* job;
+    long long amount, balance_after;
+  };
+  std::vector<Accepted> accepted;
+  std::vector<std::optional<Result<PurchaseRecord>>> answers(jobs.size());
+  std::map<std::string, long long> debits;
+  std::map<std::pair<std::string, int>, long long> added;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const PurchaseCommand& cmd = *jobs[i]->purchase;
+    const long long n = static_cast<long long>(cmd.tickets.size());
+    const long long amount = cmd.price * n;
+    auto wallet = balance.find(cmd.user_id);
+    if (wallet == balance.end() || wallet->second < amount) {
+      answers[i] = not_enough_money();
+      continue;
+    }
+    long long& own = owned[{cmd.user_id, cmd.round}];
+    if (own + n > cmd.round_limit) {
+      answers[i] = limit_exceeded();
+      continue;
+    }
+    std::vector<int> taken;
+    for (int t : cmd.tickets)
+      if (sold.count({cmd.round, t})) taken.push_back(t);
+    if (!taken.empty()) {
+      std::sort(taken.begin(), taken.end());
+      answers[i] = already_sold(std::move(taken));
+      continue;
+    }
+    wallet->second -= amount;
+    own += n;
+    debits[cmd.user_id] += amount;
+    added[{cmd.user_id, cmd.round}] += n;
+    for (int t : cmd.tickets) sold.insert({cmd.round, t});
+    accepted.push_back({jobs[i], amount, wallet->second});
+  }
+
+  // 3. Write the accepted purchases, one multi-row statement per table. A multi-row insert gets
+  //    consecutive ids (checked at start), so purchase k is @p + k and its tickets @t + m.
+  long long first_purchase = 0, first_ticket = 0;
+  if (!accepted.empty()) {
+    std::vector<SqlStatement> writes(9);
+    auto& [wallets_sql, wallets_p] = writes[0];
+    wallets_sql = "INSERT INTO wallets (user_id, balance) VALUES ";
+    for (const auto& [user, amount] : debits) {
+      wallets_sql += wallets_p.empty() ? "(?, ?)" : ", (?, ?)";
+      wallets_p.insert(wallets_p.end(), {v(user), v(-amount)});
+    }
+    wallets_sql += " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)";
+    auto& [rounds_sql, rounds_p] = writes[1];
+    rounds_sql = "INSERT INTO user_rounds (user_id, round, tickets) VALUES ";
+    for (const auto& [key, n] : added) {
+      rounds_sql += rounds_p.empty() ? "(?, ?, ?)" : ", (?, ?, ?)";
+      rounds_p.insert(rounds_p.end(), {v(key.first), v(key.second), v(n)});
+    }
+    rounds_sql += " ON DUPLICATE KEY UPDATE tickets = tickets + VALUES(tickets)";
+    auto& [purchases_sql, purchases_p] = writes[2];
+    purchases_sql = "INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES ";
+    writes[3].sql = "SET @p720_p = LAST_INSERT_ID()";
+    auto& [tickets_sql, tickets_p] = writes[4];
+    tickets_sql = "INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES ";
+    writes[5].sql = "SET @p720_t = LAST_INSERT_ID()";
+    auto& [ledger_sql, ledger_p] = writes[6];
+    ledger_sql = "INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES ";
+    auto& [cart_sql, cart_p] = writes[7];
+    cart_sql = "DELETE FROM cart_items WHERE ";
+    auto& [outbox_sql, outbox_p] = writes[8];
+    outbox_sql = "INSERT INTO outbox (kind, payload, created_at) VALUES ";
+    size_t m = 0;  // tickets so far
+    for (size_t k = 0; k < accepted.size(); ++k) {
+      const PurchaseCommand& cmd = *accepted[k].job->purchase;
+      const std::string sep = k ? ", " : "";
+      const std::string pid = "@p720_p + " + std::to_string(k);
+      purchases_sql += sep + "(?, ?, ?, ?, ?)";
+      purchases_p.insert(purchases_p.end(), {v(cmd.user_id), v(cmd.round), v(accepted[k].amount),
+                                             v(accepted[k].balance_after), v(cmd.created_at)});
+      ledger_sql += sep + "(?, 'PURCHASE', ?, ?, CONCAT('purchase:', " + pid + "), ?)";
+      ledger_p.insert(ledger_p.end(),
+                      {v(cmd.user_id), v(-accepted[k].amount), v(accepted[k].balance_after), v(cmd.created_at)});
+      cart_sql += std::string(k ? " OR " : "") + "(user_id = ? AND round = ? AND ticket IN (" +
+                  placeholders(cmd.tickets.size()) + "))";
+      cart_p.insert(cart_p.end(), {v(cmd.user_id), v(cmd.round)});
+      // The event as purchase_event() writes it, built by the server since the ids are its.
+      outbox_sql += sep + "('purchase', JSON_COMPACT(JSON_OBJECT('purchaseId', " + pid +
+                    ", 'userId', ?, 'round', ?, 'amount', ?, 'balance', ?, 'createdAt', ?, 'tickets', JSON_ARRAY(";
+      outbox_p.insert(outbox_p.end(), {v(cmd.user_id), v(cmd.round), v(accepted[k].amount),
+                                       v(accepted[k].balance_after), v(cmd.created_at)});
+      for (size_t i = 0; i < cmd.tickets.size(); ++i, ++m) {
+        const int t = cmd.tickets[i];
+        tickets_sql += std::string(m ? ", " : "") + "(" + pid + ", ?, ?, ?, ?)";
+        tickets_p.insert(tickets_p.end(), {v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
+        cart_p.push_back(v(t));
+        const Ticket tk = Ticket::from_index(t);
+        outbox_sql += std::string(i ? ", " : "") + "JSON_OBJECT('ticketId', @p720_t + " + std::to_string(m) +
+                      ", 'group', ?, 'number', ?)";
+        outbox_p.insert(outbox_p.end(), {v(tk.group), v(tk.number())});
+      }
+      outbox_sql += "))), ?)";
+      outbox_p.push_back(v(cmd.created_at));
+    }
+    if (!outbox_) writes.pop_back();
+    writes.push_back({"SELECT @p720_p, @p720_t", {}});
+    if (whole) writes.push_back({"COMMIT", {}});
+    std::vector<std::vector<SqlRow>> ids;
+    try {
+      ids = c.query_multi(writes);
+    } catch (const SqlError& e) {
+      if (e.kind != SqlError::Kind::kUnique) throw;
+      // Sold by a transaction that committed after our read: undo and let the caller go one by one.
+      c.exec("ROLLBACK TO SAVEPOINT together");
+      ++together_fallbacks_;
+      return false;
+    }
+    if (ids.size() != 1 || ids[0].size() != 1) throw SqlError(SqlError::Kind::kOther, "purchase batch: no ids");
+    first_purchase = ids[0][0].i(0);
+    first_ticket = ids[0][0].i(1);
+  } else if (whole) {
+    c.exec("COMMIT");
+  }
+  committed = whole;
+
+  // 4. Answer every job.
+  size_t k = 0, m = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (answers[i]) {
+      jobs[i]->take(std::move(*answers[i]));
+      continue;
+    }
+    const PurchaseCommand& cmd = *jobs[i]->purchase;
+    PurchaseRecord rec{first_purchase + static_cast<long long>(k), cmd.user_id, cmd.round, accepted[k].amount,
+                       accepted[k].balance_after, cmd.created_at, {}, false};
+    for (int t : cmd.tickets)
+      rec.tickets.push_back(
+          TicketRow{first_ticket + static_cast<long long>(m++), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
+    ++k;
+    jobs[i]->take(std::move(rec));
+  }
+  return true;
 }
 
 std::unique_ptr<SqlConnection> SqlStore::acquire_reader() {
@@ -455,7 +674,7 @@ Result<std::vector<CartItem>> SqlStore::add_to_cart(const std::string& user, int
     if (count[0].i(0) + static_cast<long long>(tickets.size()) > max_items)
       return make_error(ErrorCode::kMaxSelected, "최대 구매 수량을 초과했습니다.");
     if (auto sold = sold_among(c, round, tickets); !sold.empty())
-      return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(sold));
+      return already_sold(std::move(sold));
     std::vector<CartItem> out;
     for (int t : tickets) {
       try {
@@ -496,13 +715,19 @@ Result<std::vector<CartItem>> SqlStore::clear_cart(const std::string& user, std:
 }
 
 Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
-  return write<PurchaseRecord>([&](SqlConnection& c) { return purchase_tx(c, cmd); }, cmd.user_id);
+  std::promise<Result<PurchaseRecord>> promise;
+  auto future = promise.get_future();
+  purchase_async(cmd, [&promise](Result<PurchaseRecord> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
 void SqlStore::purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
   const std::string user = cmd.user_id;
-  write_async<PurchaseRecord>([this, cmd = std::move(cmd)](SqlConnection& c) { return purchase_tx(c, cmd); },
-                              std::move(done), user);
+  auto shared = std::make_shared<const PurchaseCommand>(std::move(cmd));
+  // A purchase under an Idempotency-Key always runs on its own: it may have to replay.
+  auto together = batch_purchases_ && shared->idem_key.empty() ? shared : nullptr;
+  write_async<PurchaseRecord>([this, shared](SqlConnection& c) { return purchase_tx(c, *shared); }, std::move(done),
+                              user, std::move(together));
 }
 
 Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCommand& cmd) {
@@ -528,9 +753,9 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
     // The conditional debit locks the buyer's wallet row (MariaDB), which also serialises this
     // buyer's limit check below across instances.
     auto after = debit(c, cmd.user_id, amount);
-    if (!after) return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다.");
+    if (!after) return not_enough_money();
     if (add_owned(c, cmd.user_id, cmd.round, static_cast<long long>(cmd.tickets.size())) > cmd.round_limit)
-      return make_error(ErrorCode::kLimitExceeded, "회차당 구매 한도를 초과했습니다.");
+      return limit_exceeded();
     c.query("INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?)",
             {v(cmd.user_id), v(cmd.round), v(amount), v(*after), v(cmd.created_at)});
     PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, *after, cmd.created_at, {}, false};
@@ -541,7 +766,7 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
       } catch (const SqlError& e) {
         // UNIQUE (round, ticket): sold already. The savepoint is rolled back; report every sold one.
         if (e.kind != SqlError::Kind::kUnique) throw;
-        return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", sold_among(c, cmd.round, cmd.tickets, rec.id));
+        return already_sold(sold_among(c, cmd.round, cmd.tickets, rec.id));
       }
       rec.tickets.push_back(TicketRow{c.last_insert_id(), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
     }
@@ -786,7 +1011,11 @@ std::string SqlStore::metrics_text() const {
   return "# TYPE pension_store_batches_total counter\npension_store_batches_total " + std::to_string(batches_.load()) +
          "\n# TYPE pension_store_batch_jobs_total counter\npension_store_batch_jobs_total " +
          std::to_string(batch_jobs_.load()) + "\n# TYPE pension_store_errors_total counter\npension_store_errors_total " +
-         std::to_string(errors_.load()) + "\n";
+         std::to_string(errors_.load()) +
+         "\n# TYPE pension_store_purchases_together_total counter\npension_store_purchases_together_total " +
+         std::to_string(together_.load()) +
+         "\n# TYPE pension_store_together_fallbacks_total counter\npension_store_together_fallbacks_total " +
+         std::to_string(together_fallbacks_.load()) + "\n";
 }
 
 Status SqlStore::ping() {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "store/sql.h"
@@ -65,9 +66,11 @@ class SqlStore final : public Store {
   template <class T>
   Result<T> write(const std::function<Result<T>(SqlConnection&)>& body, const std::string& key = "");
   bool enqueue(Job* job);  // false when stopping
+  // The same without waiting: `done` runs on the writer thread after the commit. With
+  // `together` (a purchase), the batch may write it set-based with its other purchases.
   template <class T>
   void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                   const std::string& key = "");
+                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> together = nullptr);
   static void complete(Job* job);
   Result<PurchaseRecord> purchase_tx(SqlConnection& c, const PurchaseCommand& cmd);
   template <class T>
@@ -77,6 +80,14 @@ class SqlStore final : public Store {
   // Runs a job's body; false (and the job failed) on an ordinary SQL error. Rethrows lost
   // connections and deadlocks, which end the whole transaction.
   bool run_job(SqlConnection& conn, Job* job);
+  void run_in_savepoint(SqlConnection& conn, Job* job);
+  // MariaDB: writes the purchases of `jobs` together — locks and reads the buyers' wallets and
+  // limits once, decides each purchase in order as purchase_tx would, then writes every row of
+  // the accepted ones in one multi-row statement per table (one round trip for all). A job's
+  // result goes to its `take`. False when a ticket was sold concurrently: then nothing was
+  // written and no job was answered. `whole`: the batch has no other jobs, so this also opens
+  // and commits the transaction in its round trips (`committed` then says it did).
+  bool purchase_together(SqlConnection& conn, const std::vector<Job*>& jobs, bool whole, bool& committed);
   // Runs one job in its own transaction, retrying deadlocks; used after a batch was rolled back.
   void run_alone(std::unique_ptr<SqlConnection>& conn, Job* job);
   std::unique_ptr<SqlConnection> acquire_reader();
@@ -86,6 +97,9 @@ class SqlStore final : public Store {
   size_t max_batch_;
   bool outbox_;
   Dialect dialect_;
+  // purchase_together is used (MariaDB, whose auto-increment hands out consecutive ids to a
+  // multi-row insert: innodb_autoinc_lock_mode 0 or 1).
+  bool batch_purchases_ = false;
 
   std::mutex mu_;
   struct Lane {
@@ -102,6 +116,8 @@ class SqlStore final : public Store {
 
   // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors.
   std::atomic<long long> batches_{0}, batch_jobs_{0}, errors_{0};
+  // Purchases decided by purchase_together, and its fall-backs to one by one.
+  std::atomic<long long> together_{0}, together_fallbacks_{0};
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> readers_;

@@ -40,10 +40,11 @@ class RedisAdapters : public ::testing::Test {
     const char* url = std::getenv("PENSION_TEST_REDIS");
     ASSERT_NE(url, nullptr) << "PENSION_TEST_REDIS is not set: start Redis with `scripts/topology.sh start-db` "
                                "and export what it prints (scripts/test.sh does both)";
+    target_ = parse_redis_url(url);
     static std::atomic<int> n{0};
     prefix_ = "p720test:" + std::to_string(::getpid()) + ":" + std::to_string(std::random_device{}()) + ":" +
               std::to_string(n++) + ":";
-    client_ = std::make_unique<RedisClient>(parse_redis_url(url));
+    client_ = std::make_unique<RedisClient>(target_);
     ASSERT_TRUE(client_->ping());
     auto dir = std::filesystem::temp_directory_path() / ("p720redis-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
@@ -64,6 +65,45 @@ class RedisAdapters : public ::testing::Test {
     return store::PurchaseCommand{user, kRound, std::move(tickets), 1000, 100, "2026-11-24T12:00:00+09:00", "", ""};
   }
 
+  // Appends ARGV[1] to the list KEYS[1]; returns the list's length. The prefix in its text makes
+  // it a script Redis has never seen before this test.
+  std::string append_script() const { return "-- " + prefix_ + "\nreturn redis.call('RPUSH', KEYS[1], ARGV[1])"; }
+
+  std::vector<std::string> list(const std::string& key) {
+    std::vector<std::string> out;
+    auto r = client_->command({"LRANGE", key, "0", "-1"});
+    if (r)
+      for (const auto& e : r->elements) out.push_back(e.str);
+    return out;
+  }
+
+  // The stream holds one purchase event per id, in this order.
+  void expect_published(const std::string& stream, const std::vector<long long>& ids) {
+    auto entries = client_->command({"XRANGE", stream, "-", "+"});
+    ASSERT_TRUE(entries.has_value());
+    ASSERT_EQ(entries->elements.size(), ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto& fields = entries->elements[i].elements[1].elements;
+      ASSERT_EQ(fields.size(), 8u);
+      EXPECT_EQ(fields[2].str, "kind");
+      EXPECT_EQ(fields[3].str, "purchase");
+      EXPECT_NE(fields[5].str.find("\"purchaseId\":" + std::to_string(ids[i]) + ","), std::string::npos)
+          << fields[5].str;
+    }
+  }
+
+  // `n` purchases of one ticket each by alice; their ids, in order (each leaves one event).
+  std::vector<long long> purchases(int n) {
+    std::vector<long long> ids;
+    if (!store_->deposit("alice", 100'000, "t", "t").ok()) return ids;
+    for (int i = 0; i < n; ++i) {
+      auto r = store_->purchase(buy("alice", {100 + i}));
+      if (r.ok()) ids.push_back(r->id);
+    }
+    return ids;
+  }
+
+  RedisTarget target_;
   std::string prefix_;
   std::string db_;
   std::unique_ptr<RedisClient> client_;
@@ -189,13 +229,8 @@ TEST_F(RedisAdapters, SoldCacheFallsBackToTheStoreWhenRedisIsDown) {
 }
 
 TEST_F(RedisAdapters, RelayPublishesEveryEventOnceInOrder) {
-  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
-  std::vector<long long> ids;
-  for (int i = 0; i < 5; ++i) {
-    auto r = store_->purchase(buy("alice", {100 + i}));
-    ASSERT_TRUE(r.ok());
-    ids.push_back(r->id);
-  }
+  const auto ids = purchases(5);
+  ASSERT_EQ(ids.size(), 5u);
   const std::string stream = prefix_ + "events";
   {
     // Two relays on one outbox, as with several instances.
@@ -203,16 +238,24 @@ TEST_F(RedisAdapters, RelayPublishesEveryEventOnceInOrder) {
     EventRelay r2(*client_, *store_, stream, std::chrono::milliseconds(10));
     EXPECT_TRUE(eventually([&] { return store_->pending_events(10)->empty(); }));
   }
-  auto entries = client_->command({"XRANGE", stream, "-", "+"});
-  ASSERT_TRUE(entries.has_value());
-  ASSERT_EQ(entries->elements.size(), ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const auto& fields = entries->elements[i].elements[1].elements;
-    ASSERT_EQ(fields.size(), 8u);
-    EXPECT_EQ(fields[2].str, "kind");
-    EXPECT_EQ(fields[3].str, "purchase");
-    EXPECT_NE(fields[5].str.find("\"purchaseId\":" + std::to_string(ids[i]) + ","), std::string::npos) << fields[5].str;
+  expect_published(stream, ids);
+}
+
+TEST_F(RedisAdapters, RelayPublishesABatchInOneRoundTrip) {
+  const auto ids = purchases(20);
+  ASSERT_EQ(ids.size(), 20u);
+  const std::string stream = prefix_ + "events";
+  RedisClient relay_client(target_);  // its own, to count the relay's round trips alone
+  {
+    EventRelay relay(relay_client, *store_, stream, std::chrono::milliseconds(10));
+    EXPECT_TRUE(eventually([&] { return store_->pending_events(10)->empty(); }));
   }
+  expect_published(stream, ids);
+  // Every event was pending when the relay started, so its first pass took all twenty: one
+  // script call, which is one round trip (two when Redis did not have the script yet). Later
+  // passes found nothing and did not call Redis.
+  EXPECT_LE(relay_client.round_trips(), 2);
+  EXPECT_GE(relay_client.round_trips(), 1);
 }
 
 TEST_F(RedisAdapters, RelayKeepsEventsWhileRedisIsDown) {
@@ -230,6 +273,78 @@ TEST_F(RedisAdapters, RelayKeepsEventsWhileRedisIsDown) {
   auto len = client_->command({"XLEN", prefix_ + "events"});
   ASSERT_TRUE(len.has_value());
   EXPECT_EQ(len->integer, 1);
+}
+
+TEST_F(RedisAdapters, QueuedScriptsGoOutAsOnePipelineInOrder) {
+  // Its own client, to count its round trips, with a timeout that outlasts the pause below.
+  RedisClient queue(target_, std::chrono::seconds(10));
+  const std::string key = prefix_ + "list";
+  const std::string script = append_script();
+  constexpr int kCalls = 500;
+  {
+    // Redis holds back every script (they may write) until CLIENT UNPAUSE: what the background
+    // thread sent first waits there, so all queued meanwhile must go out together after it.
+    auto paused = client_->command({"CLIENT", "PAUSE", "5000", "WRITE"});
+    ASSERT_TRUE(paused.has_value() && !paused->error());
+    struct Unpause {
+      RedisClient& c;
+      ~Unpause() { (void)c.command({"CLIENT", "UNPAUSE"}); }
+    } unpause{*client_};
+    for (int i = 0; i < kCalls; ++i) queue.eval_later(script, {key}, {std::to_string(i)});
+  }
+  queue.flush();
+  std::vector<std::string> expected;
+  for (int i = 0; i < kCalls; ++i) expected.push_back(std::to_string(i));
+  EXPECT_EQ(list(key), expected);  // every call applied once, in order
+  // At most two pipelines (what the thread took before the pause ended, then all the rest),
+  // each followed by one of EVAL when Redis did not know the script: not one per call.
+  EXPECT_LE(queue.round_trips(), 4);
+  EXPECT_TRUE(queue.healthy());
+}
+
+TEST_F(RedisAdapters, ScriptsRunAgainAfterRedisForgetsThem) {
+  RedisClient c(target_);  // its own, to count its round trips
+  const std::string key = prefix_ + "list";
+  const std::string script = append_script();
+  auto r = c.eval(script, {key}, {"a"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->integer, 1);
+  EXPECT_EQ(c.round_trips(), 2);  // EVALSHA answered NOSCRIPT, then EVAL, which cached it
+  r = c.eval(script, {key}, {"b"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->integer, 2);
+  EXPECT_EQ(c.round_trips(), 3);  // EVALSHA alone
+
+  // Redis empties its script cache, as on a restart.
+  ASSERT_TRUE(client_->command({"SCRIPT", "FLUSH"}).has_value());
+  r = c.eval(script, {key}, {"c"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->integer, 3);
+  ASSERT_TRUE(client_->command({"SCRIPT", "FLUSH"}).has_value());
+  for (const char* v : {"d", "e", "f"}) c.eval_later(script, {key}, {v});  // the pipelined path
+  c.flush();
+  EXPECT_EQ(list(key), (std::vector<std::string>{"a", "b", "c", "d", "e", "f"}));
+  EXPECT_TRUE(c.healthy());
+}
+
+TEST_F(RedisAdapters, AConnectionRedisClosedIsReplaced) {
+  RedisClient c(target_);  // its own: one pooled connection
+  auto id = c.command({"CLIENT", "ID"});
+  ASSERT_TRUE(id.has_value() && id->type == Reply::Type::kInteger);
+  // Redis closes it (as on a restart). Writing a large command to it must neither raise SIGPIPE
+  // (which would end this process) nor fail the call: it is sent again on a new connection.
+  ASSERT_TRUE(client_->command({"CLIENT", "KILL", "ID", std::to_string(id->integer)}).has_value());
+  auto r = c.eval(append_script(), {prefix_ + "list"}, {std::string(4'000'000, 'x')});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->integer, 1);
+  EXPECT_TRUE(c.healthy());
+}
+
+TEST_F(RedisAdapters, QueuedScriptsAreDroppedWhileRedisIsDown) {
+  auto dead = dead_client();
+  for (int i = 0; i < 100; ++i) dead->eval_later(append_script(), {prefix_ + "list"}, {std::to_string(i)});
+  dead->flush();  // returns: the calls were dropped, not kept waiting
+  EXPECT_FALSE(dead->healthy());
 }
 
 TEST(RedisUrl, Parses) {

@@ -3,12 +3,14 @@
 // gets its own database). Without PENSION_TEST_MYSQL the MariaDB cases fail; they never skip. Both must behave identically, including under concurrency from two
 // SqlStore instances on one database — two processes, as far as the database can tell.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
@@ -426,6 +428,11 @@ TEST_P(StoreConformance, OutboxRecordsPurchasesAndPrizesInOrder) {
   ASSERT_EQ(events->size(), 3u);  // two purchases, one prize (group 1 000005: the 2nd prize, an annuity)
   EXPECT_EQ((*events)[0].kind, "purchase");
   EXPECT_NE((*events)[0].payload.find("\"purchaseId\":" + std::to_string(p1->id)), std::string::npos);
+  // The same document on every backend (MariaDB builds it inside its purchase procedure).
+  const auto e0 = nlohmann::json::parse((*events)[0].payload);
+  EXPECT_EQ(e0, (nlohmann::json{{"purchaseId", p1->id}, {"userId", "alice"}, {"round", kRound}, {"amount", 1000},
+                                {"balance", p1->balance_after}, {"createdAt", p1->created_at},
+                                {"tickets", {{{"ticketId", p1->tickets.at(0).id}, {"group", 1}, {"number", "000005"}}}}}));
   EXPECT_NE((*events)[1].payload.find("\"purchaseId\":" + std::to_string(p2->id)), std::string::npos);
   EXPECT_LT((*events)[0].id, (*events)[1].id);
   EXPECT_EQ((*events)[2].kind, "prize");
@@ -454,6 +461,157 @@ TEST_P(StoreConformance, MigrationsAreAppliedOnceEvenConcurrently) {
   ASSERT_EQ(static_cast<int>(rows.size()), latest_schema_version());
   EXPECT_EQ(rows.back().i(0), latest_schema_version());
 }
+
+
+// Many purchases queued at once land in the same group-commit batches (on MariaDB they are then
+// decided and written together, set-based): every answer must be what buying them one by one,
+// in order, gives — money, limit, tickets sold earlier or earlier in the batch, cart, events.
+TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
+  auto s = open(/*outbox=*/true);
+  ASSERT_TRUE(s->deposit("money", 3'000, "t", "t").ok());  // three tickets' worth
+  for (const char* u : {"limit", "twice", "multi", "late", "cart"}) ASSERT_TRUE(s->deposit(u, 100'000, "t", "t").ok());
+  ASSERT_TRUE(s->purchase(cmd("late", {500})).ok());  // sold before the batch
+  ASSERT_TRUE(s->add_to_cart("cart", kRound, {600, 601, 602}, 20, "t").ok());
+  struct Case {
+    PurchaseCommand cmd;
+    std::optional<ErrorCode> expect;  // none: bought
+    std::vector<int> sold = {};
+  };
+  const std::optional<ErrorCode> ok;
+  std::vector<Case> cases = {
+      {cmd("money", {1}), ok},
+      {cmd("limit", {10}, "", "", 2), ok},
+      {cmd("twice", {100}), ok},
+      {cmd("multi", {200, 201, 202}), ok},
+      {cmd("money", {2, 3}), ok},
+      {cmd("limit", {11}, "", "", 2), ok},
+      {cmd("twice", {100}), ErrorCode::kPurchaseDuplicated, {100}},
+      {cmd("multi", {203, 202}), ErrorCode::kPurchaseDuplicated, {202}},
+      {cmd("money", {4}), ErrorCode::kNotEnoughMoney},
+      {cmd("limit", {12}, "", "", 2), ErrorCode::kLimitExceeded},
+      {cmd("late", {501, 500}), ErrorCode::kPurchaseDuplicated, {500}},
+      {cmd("nobody", {700}), ErrorCode::kNotEnoughMoney},
+      {cmd("cart", {601, 603}), ok},
+      {cmd("multi", {203, 204}), ok},  // 203 was freed by the failed purchase above
+  };
+  std::vector<std::promise<Result<PurchaseRecord>>> promises(cases.size());
+  for (size_t i = 0; i < cases.size(); ++i)
+    s->purchase_async(cases[i].cmd, [&promises, i](Result<PurchaseRecord> r) { promises[i].set_value(std::move(r)); });
+  std::vector<PurchaseRecord> bought;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    auto r = promises[i].get_future().get();
+    SCOPED_TRACE("case " + std::to_string(i));
+    if (cases[i].expect) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().code, *cases[i].expect) << r.error().message;
+      EXPECT_EQ(r.error().tickets, cases[i].sold);
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->amount, kPrice * static_cast<long long>(cases[i].cmd.tickets.size()));
+    ASSERT_EQ(r->tickets.size(), cases[i].cmd.tickets.size());
+    for (size_t k = 0; k < r->tickets.size(); ++k) EXPECT_EQ(r->tickets[k].ticket, cases[i].cmd.tickets[k]);
+    bought.push_back(std::move(*r));
+  }
+  EXPECT_EQ(*s->balance("money"), 0);
+  EXPECT_EQ(*s->balance("multi"), 100'000 - 5 * kPrice);
+  // Each receipt is what the store holds: ids, owners, balances after, the cart left.
+  std::map<long long, const PurchaseRecord*> by_id;
+  for (const auto& rec : bought) by_id[rec.id] = &rec;
+  ASSERT_EQ(by_id.size(), bought.size());
+  auto rows = s->tickets_of_round(kRound);
+  ASSERT_TRUE(rows.ok());
+  std::set<int> seen;
+  for (const auto& row : *rows) {
+    EXPECT_TRUE(seen.insert(row.ticket).second) << "sold twice: " << row.ticket;
+    if (row.user_id == "late" && row.ticket == 500) continue;
+    ASSERT_TRUE(by_id.count(row.purchase_id)) << row.ticket;
+    const auto& tickets = by_id[row.purchase_id]->tickets;
+    EXPECT_TRUE(std::any_of(tickets.begin(), tickets.end(),
+                            [&](const TicketRow& t) { return t.id == row.id && t.ticket == row.ticket; }));
+  }
+  EXPECT_EQ(rows->size(), 1u + 1 + 2 + 1 + 3 + 2 + 2 + 2);
+  for (const char* user : {"money", "multi", "cart"}) {
+    auto ledger = s->ledger(user, 100);
+    long long last = -1;
+    for (const auto& rec : bought)
+      if (rec.user_id == user) last = rec.balance_after;
+    EXPECT_EQ((*ledger)[0].balance_after, last) << user;
+    EXPECT_EQ(*s->balance(user), last) << user;
+  }
+  auto cart = s->cart("cart");
+  ASSERT_EQ(cart->size(), 2u);
+  EXPECT_EQ((*cart)[0].ticket, 600);
+  EXPECT_EQ((*cart)[1].ticket, 602);
+  // One event per purchase made, describing it exactly.
+  auto events = s->pending_events(100);
+  ASSERT_EQ(events->size(), bought.size() + 1);  // + the purchase made before the batch
+  for (size_t i = 0; i < bought.size(); ++i) {
+    const auto& rec = bought[i];
+    nlohmann::json tickets = nlohmann::json::array();
+    for (const auto& t : rec.tickets) {
+      const Ticket tk = Ticket::from_index(t.ticket);
+      tickets.push_back({{"ticketId", t.id}, {"group", tk.group}, {"number", tk.number()}});
+    }
+    const nlohmann::json want{{"purchaseId", rec.id},     {"userId", rec.user_id},
+                              {"round", rec.round},       {"amount", rec.amount},
+                              {"balance", rec.balance_after}, {"createdAt", rec.created_at},
+                              {"tickets", tickets}};
+    const auto it = std::find_if(events->begin(), events->end(),
+                                 [&](const OutboxEvent& e) { return nlohmann::json::parse(e.payload) == want; });
+    EXPECT_NE(it, events->end()) << want.dump();
+  }
+  expect_conserved(*s);
+  // MariaDB decides them set-based (purchase_together); SQLite one by one in its transaction.
+  const bool together = s->metrics_text().find("pension_store_purchases_together_total 0\n") == std::string::npos;
+  EXPECT_EQ(together, GetParam() == "mariadb");
+}
+
+// MariaDB only: a ticket sold by another transaction after the batch read the sold tickets but
+// before it inserted its own makes the set-based write fail; the batch then falls back to
+// buying one by one, and answers exactly.
+class MariadbBatch : public StoreConformance {};
+
+TEST_P(MariadbBatch, TicketSoldConcurrentlyFallsBackToOneByOne) {
+  auto s = open(/*outbox=*/true);
+  ASSERT_TRUE(s->deposit("alice", 10'000, "t", "t").ok());
+  ASSERT_TRUE(s->deposit("bob", 10'000, "t", "t").ok());
+  // Another instance's transaction inserts ticket 42 and keeps it uncommitted.
+  MysqlConnection rival(mysql_);
+  rival.exec("START TRANSACTION");
+  rival.query("INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES (0, 'rival', ?, 42, 't')",
+              {SqlValue{(long long)kRound}});
+  std::promise<Result<PurchaseRecord>> a, b;
+  s->purchase_async(cmd("alice", {41, 42}), [&a](Result<PurchaseRecord> r) { a.set_value(std::move(r)); });
+  s->purchase_async(cmd("bob", {43}), [&b](Result<PurchaseRecord> r) { b.set_value(std::move(r)); });
+  // Wait until the store's insert is blocked on the rival's row (a lock wait), then commit it.
+  MysqlConnection watcher(mysql_);
+  bool waiting = false;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!waiting && std::chrono::steady_clock::now() < give_up) {
+    waiting = !watcher.query("SELECT 1 FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", {}).empty();
+    // Poll interval, not a wait for the event: INNODB_TRX is a cache refreshed only when last
+    // read over 0.1 s ago, so polling faster would never see it change.
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  ASSERT_TRUE(waiting);
+  rival.exec("COMMIT");
+  auto ra = a.get_future().get();
+  auto rb = b.get_future().get();
+  ASSERT_FALSE(ra.ok());
+  EXPECT_EQ(ra.error().code, ErrorCode::kPurchaseDuplicated);
+  EXPECT_EQ(ra.error().tickets, std::vector<int>{42});
+  ASSERT_TRUE(rb.ok()) << rb.error().message;
+  EXPECT_EQ(*s->balance("alice"), 10'000);
+  EXPECT_EQ(*s->balance("bob"), 10'000 - kPrice);
+  EXPECT_NE(s->metrics_text().find("pension_store_together_fallbacks_total 1\n"), std::string::npos);
+  auto rows = s->tickets_of_round(kRound);
+  ASSERT_EQ(rows->size(), 2u);  // the rival's 42 and bob's 43; alice's 41 rolled back
+  EXPECT_EQ(s->pending_events(100)->size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(MariaDb, MariadbBatch, ::testing::Values("mariadb"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "mariadb"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
