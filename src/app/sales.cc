@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <unordered_set>
 
 #include "domain/rules.h"
@@ -27,7 +28,31 @@ std::vector<int> five_groups(int digits) {
 
 Sales::Sales(store::Store& store, HoldRegistry& holds, SoldCache& sold, const RoundCalendar& calendar,
              const Clock& clock, SalesConfig config)
-    : store_(store), holds_(holds), sold_(sold), calendar_(calendar), clock_(clock), config_(config) {}
+    : store_(store), holds_(holds), sold_(sold), calendar_(calendar), clock_(clock), config_(config) {
+  store_.set_purchase_screen([this](const std::vector<const store::PurchaseCommand*>& cmds) { return held_by_others(cmds); });
+}
+
+std::vector<std::optional<Error>> Sales::held_by_others(const std::vector<const store::PurchaseCommand*>& cmds) {
+  // One lookup per round for every ticket of the batch: one round trip to a shared registry.
+  std::map<int, std::vector<int>> by_round;
+  for (const auto* cmd : cmds) by_round[cmd->round].insert(by_round[cmd->round].end(), cmd->tickets.begin(), cmd->tickets.end());
+  std::map<std::pair<int, int>, std::string> holder;
+  const Instant now = clock_.now();
+  for (const auto& [round, tickets] : by_round) {
+    auto holds = holds_.lookup(round, tickets, now);
+    for (size_t i = 0; i < tickets.size() && i < holds.size(); ++i)
+      if (holds[i]) holder[{round, tickets[i]}] = holds[i]->user_id;
+  }
+  std::vector<std::optional<Error>> out(cmds.size());
+  if (holder.empty()) return out;
+  for (size_t i = 0; i < cmds.size(); ++i)
+    for (int t : cmds[i]->tickets)
+      if (auto it = holder.find({cmds[i]->round, t}); it != holder.end() && it->second != cmds[i]->user_id) {
+        out[i] = held();
+        break;
+      }
+  return out;
+}
 
 std::string Sales::now_text() const { return format_kst(clock_.now()); }
 
@@ -122,8 +147,8 @@ Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std
   return out;
 }
 
-Status Sales::check_available(const Actor& actor, int round, const std::vector<int>& tickets, bool exact) {
-  auto sold = exact ? sold_.sold_among(round, tickets) : sold_.known_sold(round, tickets);
+Status Sales::check_available(const Actor& actor, int round, const std::vector<int>& tickets) {
+  auto sold = sold_.sold_among(round, tickets);
   if (!sold.ok()) return sold.error();
   if (!sold->empty()) return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(*sold));
   auto holds = holds_.lookup(round, tickets, clock_.now());
@@ -147,7 +172,7 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
     if (std::find(in_cart.begin(), in_cart.end(), t) != in_cart.end())
       return make_error(ErrorCode::kSelectDuplicated, "이미 선택한 번호입니다.");
   if (in_cart.size() + tickets->size() > static_cast<size_t>(config_.max_cart_items)) return max_selected();
-  if (auto s = check_available(actor, round, *tickets, /*exact=*/true); !s.ok()) return s.error();
+  if (auto s = check_available(actor, round, *tickets); !s.ok()) return s.error();
 
   std::optional<Instant> until;
   if (config_.hold_seconds > 0) {
@@ -201,13 +226,16 @@ Status Sales::clear(const Actor& actor) {
 
 void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
                    const std::string& idem_hash, PurchaseDone done) {
-  // The store refuses sold tickets itself: what this process knows is enough to turn away the
-  // sure failures early (no round trip to a shared cache on every purchase).
-  if (auto s = check_available(actor, round, tickets, /*exact=*/false); !s.ok()) {
+  // The store refuses sold tickets itself, and checks holds for its whole batch at once (the
+  // screen above): here only what this process knows, to turn away sure failures early
+  // without a round trip to a shared cache on every purchase.
+  auto sold = sold_.known_sold(round, tickets);
+  if (!sold.ok() || !sold->empty()) {
     // The same key may have just been committed by a concurrent request (which is what made
     // the tickets sold): that answer wins.
     if (replayed(actor, idem_key, idem_hash, done)) return;
-    return done(s.error());
+    if (!sold.ok()) return done(sold.error());
+    return done(make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(*sold)));
   }
   store::PurchaseCommand cmd{actor.user_id, round,    tickets,  config_.price, config_.round_limit,
                              now_text(),    idem_key, idem_hash};

@@ -53,6 +53,10 @@ class Sales {
  public:
   Sales(store::Store& store, HoldRegistry& holds, SoldCache& sold, const RoundCalendar& calendar, const Clock& clock,
         SalesConfig config);
+  // Installs its purchase screen (holds) in `store`: the store must not take purchases after
+  // this object is gone (main drains and destroys the store first).
+  Sales(const Sales&) = delete;
+  Sales& operator=(const Sales&) = delete;
 
   // Wallet.
   Result<long long> balance(const Actor& actor);
@@ -93,8 +97,10 @@ class Sales {
   // Expands specs (group 0 → five tickets, auto → picked digits) into distinct ticket indexes.
   Result<std::vector<int>> resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                                    const std::vector<int>& exclude);
-  // Sold (exactly, or as far as this process knows: SoldCache::known_sold) or held by another?
-  Status check_available(const Actor& actor, int round, const std::vector<int>& tickets, bool exact);
+  // Sold, or held by another buyer? (For selection; purchases: known_sold and the screen.)
+  Status check_available(const Actor& actor, int round, const std::vector<int>& tickets);
+  // The store's purchase screen: TICKET_HELD for a purchase of a ticket another buyer holds.
+  std::vector<std::optional<Error>> held_by_others(const std::vector<const store::PurchaseCommand*>& cmds);
   void commit(const Actor& actor, int round, std::vector<int> tickets, const std::string& idem_key,
               const std::string& idem_hash, PurchaseDone done);
   // The user's cart items of the round on sale now; items of other rounds (sales closed) are

@@ -3,16 +3,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <random>
+
 namespace p720::redis {
 namespace {
 
-// KEYS[1] = stream, KEYS[1 + i] = event i's marker; ARGV[4i - 3 .. 4i] = its id, kind, payload,
-// createdAt. Publishes, in order, each event whose marker was not set yet; returns how many.
+// KEYS[1] = stream, KEYS[2] = the relay lease, KEYS[2 + i] = event i's marker; ARGV[1] = this
+// relay's id, ARGV[2] = lease in ms, ARGV[4i - 1 .. 4i + 2] = event i's id, kind, payload,
+// createdAt. -1 when another relay holds the lease; else takes or renews it and publishes, in
+// order, each event whose marker was not set yet, returning how many.
 constexpr const char* kPublish = R"lua(
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 local published = 0
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', 3600) then
-    local a = (i - 2) * 4
+    local a = (i - 3) * 4 + 2
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', '1000000', '*',
                'id', ARGV[a + 1], 'kind', ARGV[a + 2], 'payload', ARGV[a + 3], 'createdAt', ARGV[a + 4])
     published = published + 1
@@ -21,11 +29,23 @@ end
 return published
 )lua";
 
+// Names this relay in the lease: unique per process and relay.
+std::string random_id() {
+  std::random_device rd;
+  return std::to_string(rd()) + "-" + std::to_string(rd());
+}
+
 }  // namespace
 
 EventRelay::EventRelay(RedisClient& client, store::Store& store, std::string stream,
                        std::chrono::milliseconds idle_poll, std::chrono::milliseconds retry)
-    : client_(client), store_(store), stream_(std::move(stream)), idle_poll_(idle_poll), retry_(retry) {
+    : client_(client),
+      store_(store),
+      stream_(std::move(stream)),
+      idle_poll_(idle_poll),
+      retry_(retry),
+      lease_(std::max(std::chrono::milliseconds(1000), 10 * idle_poll)),
+      id_(random_id()) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -47,8 +67,8 @@ int EventRelay::pump(int limit) {
   }
   if (events->empty()) return 0;
   // The whole batch in one script call (one round trip), run by Redis atomically and in order.
-  std::vector<std::string> keys{stream_};
-  std::vector<std::string> args;
+  std::vector<std::string> keys{stream_, stream_ + ":relay"};
+  std::vector<std::string> args{id_, std::to_string(lease_.count())};
   std::vector<long long> ids;
   for (const auto& e : *events) {
     // The marker names the row and its time, so a database reset (ids restarting) within the
@@ -62,6 +82,7 @@ int EventRelay::pump(int limit) {
     failed_ = true;  // all kept; the markers keep any the script did publish from going twice
     return 0;
   }
+  if (r->integer < 0) return -1;  // another instance relays: it will publish these
   if (!store_.ack_events(ids).ok()) {
     failed_ = true;  // published but not deleted: the markers keep a retry from duplicating them
     return 0;
@@ -82,7 +103,10 @@ void EventRelay::loop() {
     std::unique_lock lock(mu_);
     if (stop_) return;
     if (n == kBatch && !failed_) continue;  // more waiting
-    cv_.wait_for(lock, failed_ ? retry_ : idle_poll_, [&] { return stop_; });
+    // Another instance relays: look again when its lease could have lapsed (it renews it on
+    // every pass with events, so it lapses only when that instance stops).
+    const auto pause = n < 0 ? lease_ : failed_ ? retry_ : idle_poll_;
+    cv_.wait_for(lock, pause, [&] { return stop_; });
     if (stop_) return;
   }
 }

@@ -21,6 +21,11 @@ namespace p720::redis {
 // hour), so several instances relaying the same outbox, or a relay that died between XADD and
 // deleting the rows, never publish an event twice. Stream entries carry fields id, kind
 // ("purchase" | "prize"), payload (JSON) and createdAt.
+//
+// One relay at a time does the work: the script also takes a lease (renewed by each pass that
+// publishes), and the other instances' relays wait until it could have lapsed, so they do not
+// all read and delete the same outbox rows. The lease is only about cost: the markers keep
+// delivery exactly-once whoever publishes.
 class EventRelay {
  public:
   EventRelay(RedisClient& client, store::Store& store, std::string stream = "pension720:events",
@@ -31,8 +36,8 @@ class EventRelay {
   EventRelay& operator=(const EventRelay&) = delete;
 
   // Publishes up to `limit` pending events with one script call; returns how many were
-  // published (for tests and the loop). When Redis does not take the batch, all of it stays for
-  // the next pass.
+  // published (for tests and the loop), or -1 when another relay holds the lease. When Redis
+  // does not take the batch, all of it stays for the next pass.
   int pump(int limit = 200);
   // Whether the latest pass stopped on an error (Redis or the store unreachable).
   bool last_pass_failed() const { return failed_.load(); }
@@ -45,6 +50,8 @@ class EventRelay {
   std::string stream_;
   std::chrono::milliseconds idle_poll_;
   std::chrono::milliseconds retry_;
+  std::chrono::milliseconds lease_;  // how long a relay that stopped keeps the others waiting
+  std::string id_;
   std::atomic<bool> failed_{false};
 
   std::mutex mu_;

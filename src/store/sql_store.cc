@@ -177,10 +177,12 @@ struct SqlStore::Job {
   // is moved out before it is called.
   std::function<void()> finish;
   std::string key;  // the user whose rows it writes ("" = any writer)
-  // MariaDB: a purchase without an Idempotency-Key, written together with the batch's other
-  // such purchases in a few set-based statements (purchase_together); `take` receives its
-  // result. `body` still runs it on its own when the batch must fall back or be re-run.
+  // A purchase: its command, screened before the batch runs (`take` receives a refusal).
+  // `together` (MariaDB, no Idempotency-Key): written with the batch's other such purchases in
+  // a few set-based statements (purchase_together), `take` receiving the result; `body` still
+  // runs it on its own when the batch must fall back or be re-run.
   std::shared_ptr<const PurchaseCommand> purchase;
+  bool together = false;
   std::function<void(Result<PurchaseRecord>)> take;
 };
 
@@ -272,7 +274,8 @@ bool SqlStore::enqueue(Job* job) {
 
 template <class T>
 void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                           const std::string& key, std::shared_ptr<const PurchaseCommand> together) {
+                           const std::string& key, std::shared_ptr<const PurchaseCommand> purchase,
+                           bool together) {
   struct AsyncJob : Job {
     std::optional<Result<T>> out;
   };
@@ -282,8 +285,9 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
     return job->out->ok();
   };
   if constexpr (std::is_same_v<T, PurchaseRecord>) {
-    if (together) {
-      job->purchase = std::move(together);
+    if (purchase) {
+      job->purchase = std::move(purchase);
+      job->together = together;
       job->take = [job](Result<PurchaseRecord> r) { job->out.emplace(std::move(r)); };
     }
   }
@@ -324,7 +328,41 @@ void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
   }
 }
 
+void SqlStore::set_purchase_screen(PurchaseScreen screen) {
+  std::lock_guard lock(screen_mu_);
+  screen_ = screen ? std::make_shared<const PurchaseScreen>(std::move(screen)) : nullptr;
+}
+
+void SqlStore::screen(std::vector<Job*>& batch) {
+  std::shared_ptr<const PurchaseScreen> check;
+  {
+    std::lock_guard lock(screen_mu_);
+    check = screen_;
+  }
+  if (!check) return;
+  std::vector<Job*> purchases;
+  std::vector<const PurchaseCommand*> cmds;
+  for (Job* job : batch)
+    if (job->purchase) {
+      purchases.push_back(job);
+      cmds.push_back(job->purchase.get());
+    }
+  if (cmds.empty()) return;
+  auto verdicts = (*check)(cmds);
+  std::vector<Job*> refused;
+  for (size_t i = 0; i < purchases.size() && i < verdicts.size(); ++i)
+    if (verdicts[i]) {
+      purchases[i]->take(std::move(*verdicts[i]));
+      refused.push_back(purchases[i]);
+    }
+  if (refused.empty()) return;
+  std::erase_if(batch, [&](Job* j) { return std::find(refused.begin(), refused.end(), j) != refused.end(); });
+  for (Job* job : refused) complete(job);
+}
+
 void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>& batch) {
+  screen(batch);
+  if (batch.empty()) return;
   ++batches_;
   batch_jobs_ += static_cast<long long>(batch.size());
   std::string failure;
@@ -332,14 +370,14 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>
   try {
     std::vector<Job*> together;
     for (Job* job : batch)
-      if (job->purchase) together.push_back(job);
+      if (job->together) together.push_back(job);
     // A batch of such purchases only: purchase_together opens and commits the transaction in
     // its own round trips.
     const bool whole = !together.empty() && together.size() == batch.size();
     bool committed = false;
     if (!whole) conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
     for (Job* job : batch)
-      if (!job->purchase) run_in_savepoint(*conn, job);
+      if (!job->together) run_in_savepoint(*conn, job);
     if (!together.empty() && !purchase_together(*conn, together, whole, committed)) {
       // A ticket was sold by a concurrent transaction meanwhile: nothing of the set-based
       // writes is left (rolled back to their savepoint); run the purchases one by one.
@@ -536,22 +574,26 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
       cart_sql += std::string(k ? " OR " : "") + "(user_id = ? AND round = ? AND ticket IN (" +
                   placeholders(cmd.tickets.size()) + "))";
       cart_p.insert(cart_p.end(), {v(cmd.user_id), v(cmd.round)});
-      // The event as purchase_event() writes it, built by the server since the ids are its.
-      outbox_sql += sep + "('purchase', JSON_COMPACT(JSON_OBJECT('purchaseId', " + pid +
-                    ", 'userId', ?, 'round', ?, 'amount', ?, 'balance', ?, 'createdAt', ?, 'tickets', JSON_ARRAY(";
-      outbox_p.insert(outbox_p.end(), {v(cmd.user_id), v(cmd.round), v(accepted[k].amount),
-                                       v(accepted[k].balance_after), v(cmd.created_at)});
+      // The event exactly as purchase_event() writes it; the server fills in the ids.
+      outbox_sql += sep + "('purchase', CONCAT(?, " + pid;
+      outbox_p.push_back(v("{\"amount\":" + std::to_string(accepted[k].amount) + ",\"balance\":" +
+                           std::to_string(accepted[k].balance_after) +
+                           ",\"createdAt\":" + nlohmann::json(cmd.created_at).dump() + ",\"purchaseId\":"));
+      std::string text = ",\"round\":" + std::to_string(cmd.round) + ",\"tickets\":[";
       for (size_t i = 0; i < cmd.tickets.size(); ++i, ++m) {
         const int t = cmd.tickets[i];
         tickets_sql += std::string(m ? ", " : "") + "(" + pid + ", ?, ?, ?, ?)";
         tickets_p.insert(tickets_p.end(), {v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
         cart_p.push_back(v(t));
         const Ticket tk = Ticket::from_index(t);
-        outbox_sql += std::string(i ? ", " : "") + "JSON_OBJECT('ticketId', @p720_t + " + std::to_string(m) +
-                      ", 'group', ?, 'number', ?)";
-        outbox_p.insert(outbox_p.end(), {v(tk.group), v(tk.number())});
+        text += std::string(i ? "}," : "") + "{\"group\":" + std::to_string(tk.group) + ",\"number\":\"" +
+                tk.number() + "\",\"ticketId\":";
+        outbox_sql += ", ?, @p720_t + " + std::to_string(m);
+        outbox_p.push_back(v(text));
+        text.clear();
       }
-      outbox_sql += "))), ?)";
+      outbox_sql += ", ?), ?)";
+      outbox_p.push_back(v("}],\"userId\":" + nlohmann::json(cmd.user_id).dump() + "}"));
       outbox_p.push_back(v(cmd.created_at));
     }
     if (!outbox_) writes.pop_back();
@@ -725,9 +767,9 @@ void SqlStore::purchase_async(PurchaseCommand cmd, std::function<void(Result<Pur
   const std::string user = cmd.user_id;
   auto shared = std::make_shared<const PurchaseCommand>(std::move(cmd));
   // A purchase under an Idempotency-Key always runs on its own: it may have to replay.
-  auto together = batch_purchases_ && shared->idem_key.empty() ? shared : nullptr;
+  const bool together = batch_purchases_ && shared->idem_key.empty();
   write_async<PurchaseRecord>([this, shared](SqlConnection& c) { return purchase_tx(c, *shared); }, std::move(done),
-                              user, std::move(together));
+                              user, shared, together);
 }
 
 Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCommand& cmd) {

@@ -41,6 +41,7 @@ class SqlStore final : public Store {
   Result<std::vector<CartItem>> clear_cart(const std::string& user, std::optional<int> keep_round) override;
   Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) override;
   void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) override;
+  void set_purchase_screen(PurchaseScreen screen) override;
   Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
                                                const std::string& hash) override;
   Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) override;
@@ -66,11 +67,15 @@ class SqlStore final : public Store {
   template <class T>
   Result<T> write(const std::function<Result<T>(SqlConnection&)>& body, const std::string& key = "");
   bool enqueue(Job* job);  // false when stopping
-  // The same without waiting: `done` runs on the writer thread after the commit. With
-  // `together` (a purchase), the batch may write it set-based with its other purchases.
+  // The same without waiting: `done` runs on the writer thread after the commit. `purchase`:
+  // the job is that purchase (screened first); `together`: the batch may write it set-based
+  // with its other purchases.
   template <class T>
   void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> together = nullptr);
+                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr,
+                   bool together = false);
+  // Answers and takes out of `batch` the purchases the screen refuses.
+  void screen(std::vector<Job*>& batch);
   static void complete(Job* job);
   Result<PurchaseRecord> purchase_tx(SqlConnection& c, const PurchaseCommand& cmd);
   template <class T>
@@ -119,6 +124,8 @@ class SqlStore final : public Store {
   // Purchases decided by purchase_together, and its fall-backs to one by one.
   std::atomic<long long> together_{0}, together_fallbacks_{0};
 
+  std::mutex screen_mu_;
+  std::shared_ptr<const PurchaseScreen> screen_;  // guarded by screen_mu_
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> readers_;
 };

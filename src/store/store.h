@@ -130,6 +130,14 @@ class Store {
   virtual void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
     done(purchase(cmd));
   }
+  // A last check of purchases just before they are written, given the whole group-commit batch
+  // at once (so a check against a shared service costs one round trip per batch): one entry
+  // per command, an error refuses that purchase. Called from the store's writer threads, outside
+  // any transaction; it must be thread-safe. The application checks holds here.
+  using PurchaseScreen =
+      std::function<std::vector<std::optional<Error>>(const std::vector<const PurchaseCommand*>&)>;
+  // Installs (or, with nullptr, removes) the screen; every purchase made after this goes through it.
+  virtual void set_purchase_screen(PurchaseScreen screen) = 0;
   // The purchase made earlier under (user, key): nullopt when there is none, IDEMPOTENCY_CONFLICT
   // when it was made with a different request hash.
   virtual Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,

@@ -241,6 +241,26 @@ TEST_F(RedisAdapters, RelayPublishesEveryEventOnceInOrder) {
   expect_published(stream, ids);
 }
 
+TEST_F(RedisAdapters, OneRelayAtATimeHoldsTheLease) {
+  const std::string stream = prefix_ + "events";
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  ASSERT_TRUE(store_->purchase(buy("alice", {100})).ok());
+  // A's loop makes one pass (publishing the event and taking the lease), then sleeps an hour.
+  EventRelay a(*client_, *store_, stream, std::chrono::hours(1));
+  ASSERT_TRUE(eventually([&] { return store_->pending_events(10)->empty(); }));
+  ASSERT_TRUE(store_->purchase(buy("alice", {101})).ok());
+  ASSERT_TRUE(store_->purchase(buy("alice", {102})).ok());
+  // B finds the lease taken: it publishes nothing and leaves the rows to A.
+  EventRelay b(*client_, *store_, stream, std::chrono::hours(1));
+  EXPECT_EQ(b.pump(), -1);
+  EXPECT_EQ(store_->pending_events(10)->size(), 2u);
+  EXPECT_EQ(a.pump(), 2);
+  EXPECT_TRUE(store_->pending_events(10)->empty());
+  auto len = client_->command({"XLEN", stream});
+  ASSERT_TRUE(len.has_value());
+  EXPECT_EQ(len->integer, 3);
+}
+
 TEST_F(RedisAdapters, RelayPublishesABatchInOneRoundTrip) {
   const auto ids = purchases(20);
   ASSERT_EQ(ids.size(), 20u);

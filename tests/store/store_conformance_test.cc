@@ -567,6 +567,42 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   EXPECT_EQ(together, GetParam() == "mariadb");
 }
 
+// The purchase screen (the application's hold check) sees the purchases of a batch together and
+// refuses some: those change nothing, the others go through.
+TEST_P(StoreConformance, PurchaseScreenRefusesBeforeAnythingIsWritten) {
+  ASSERT_TRUE(store_->deposit("alice", 10'000, "t", "t").ok());
+  std::atomic<int> calls{0}, screened{0};
+  store_->set_purchase_screen([&](const std::vector<const PurchaseCommand*>& cmds) {
+    ++calls;
+    screened += static_cast<int>(cmds.size());
+    std::vector<std::optional<Error>> out(cmds.size());
+    for (size_t i = 0; i < cmds.size(); ++i)
+      if (cmds[i]->tickets.front() >= 1000) out[i] = make_error(ErrorCode::kTicketHeld, "held");
+    return out;
+  });
+  std::vector<std::promise<Result<PurchaseRecord>>> done(6);
+  for (int i = 0; i < 6; ++i)
+    store_->purchase_async(cmd("alice", {i % 2 ? 1000 + i : i}),
+                           [&done, i](Result<PurchaseRecord> r) { done[i].set_value(std::move(r)); });
+  for (int i = 0; i < 6; ++i) {
+    auto r = done[i].get_future().get();
+    if (i % 2) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().code, ErrorCode::kTicketHeld);
+    } else {
+      EXPECT_TRUE(r.ok()) << r.error().message;
+    }
+  }
+  EXPECT_EQ(screened.load(), 6);
+  EXPECT_LE(calls.load(), 6);
+  EXPECT_EQ(*store_->balance("alice"), 10'000 - 3 * kPrice);
+  EXPECT_EQ(store_->tickets_of_round(kRound)->size(), 3u);
+  store_->set_purchase_screen(nullptr);
+  EXPECT_TRUE(store_->purchase(cmd("alice", {1001})).ok());
+  EXPECT_EQ(screened.load(), 6);
+  expect_conserved(*store_);
+}
+
 // MariaDB only: a ticket sold by another transaction after the batch read the sold tickets but
 // before it inserted its own makes the set-based write fail; the batch then falls back to
 // buying one by one, and answers exactly.
