@@ -28,9 +28,19 @@ TOKENS="$TOPO_DIR/tokens"
 make_buyers "$LB" "$TOKENS"
 
 echo "== Purchases through nginx: $INSTANCES instances, MariaDB + Redis ($CONNS connections, ${DURATION}s)"
+# CPU seconds (user + system) each part of the topology used during the run: where the two cores go.
+cpu_ticks() { local p t=0; for p in $(pgrep -f "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+parts=("mariadbd" "redis-server" "pension720 serve" "nginx: worker")
+declare -A before
+for p in "${parts[@]}"; do before[$p]=$(cpu_ticks "$p"); done
 BENCH_TOKENS="$TOKENS" BENCH_THREADS=$THREADS \
-  wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/purchase.lua "$LB" | tee "$TOPO_DIR/wrk.txt" |
-  grep -E "Requests/sec|50%|99%|Non-2xx"
+  wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/purchase.lua "$LB" >"$TOPO_DIR/wrk.txt"
+grep -E "Requests/sec|50%|99%|Non-2xx" "$TOPO_DIR/wrk.txt"
+hz=$(getconf CLK_TCK)
+for p in "${parts[@]}"; do
+  awk -v n="$p" -v t=$(($(cpu_ticks "$p") - ${before[$p]})) -v hz="$hz" -v d="$DURATION" \
+    'BEGIN { printf "cpu %-17s %6.2f s (%3.0f%% of one core)\n", n, t / hz, 100 * t / hz / d }'
+done
 sold=$(mariadb -h 127.0.0.1 -P "$TOPO_DB_PORT" -u pension -p"${TOPO_DB_PASSWORD:-pension}" -N pension720 \
   -e "SELECT COUNT(*) FROM tickets" 2>/dev/null || echo "?")
 echo "purchases_per_sec=$(awk '/Requests\/sec/ {print $2}' "$TOPO_DIR/wrk.txt")"

@@ -1,6 +1,8 @@
 // Beast listener and sessions. Shape follows Beast's advanced server example.
 #include "http/server.h"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
@@ -294,7 +296,12 @@ unsigned short Server::port() const { return impl_->acceptor.local_endpoint().po
 
 void Server::run() {
   auto& i = *impl_;
-  for (int n = 1; n < i.config.io_threads; ++n) i.threads.emplace_back([&i] { i.ioc.run(); });
+  for (int n = 1; n < i.config.io_threads; ++n)
+    i.threads.emplace_back([&i] {
+      pthread_setname_np(pthread_self(), "p720-io");
+      i.ioc.run();
+    });
+  pthread_setname_np(pthread_self(), "p720-io");
   i.ioc.run();
   for (auto& t : i.threads) t.join();
   i.threads.clear();

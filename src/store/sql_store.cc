@@ -1,6 +1,7 @@
 // SqlStore: transaction logic of pension720 over SqlConnection, with group commit.
 #include "store/sql_store.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -309,6 +310,7 @@ void SqlStore::complete(Job* job) {
 }
 
 void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
+  pthread_setname_np(pthread_self(), "p720-writer");  // for top -H and perf
   std::vector<Job*> batch;
   for (;;) {
     {
