@@ -185,6 +185,7 @@ BAD_VALUES = [
     ({"token__secret": '"x"'}, "token.secret"),
     ({"store__url": '"postgres://u:p@localhost/db"'}, "store.url"),
     ({"server__workers": "0"}, "server.workers"),
+    ({"store__writers": "0"}, "store.writers"),
     ({"server__max_body_bytes": "lots"}, "server.max-body-bytes"),
     ({"sales__hold_seconds": "-1"}, "sales.hold-seconds"),
     ({"sales__close": '"19:30"'}, "sales.close"),
