@@ -29,13 +29,17 @@ std::vector<int> five_groups(int digits) {
 Sales::Sales(store::Store& store, HoldRegistry& holds, SoldCache& sold, const RoundCalendar& calendar,
              const Clock& clock, SalesConfig config)
     : store_(store), holds_(holds), sold_(sold), calendar_(calendar), clock_(clock), config_(config) {
-  store_.set_purchase_screen([this](const std::vector<const store::PurchaseCommand*>& cmds) { return held_by_others(cmds); });
+  store_.set_purchase_screen(
+      [this](const std::vector<const store::PurchaseCommand*>& cmds) { return held_by_others(cmds); });
 }
 
 std::vector<std::optional<Error>> Sales::held_by_others(const std::vector<const store::PurchaseCommand*>& cmds) {
   // One lookup per round for every ticket of the batch: one round trip to a shared registry.
   std::map<int, std::vector<int>> by_round;
-  for (const auto* cmd : cmds) by_round[cmd->round].insert(by_round[cmd->round].end(), cmd->tickets.begin(), cmd->tickets.end());
+  for (const auto* cmd : cmds) {
+    auto& tickets = by_round[cmd->round];
+    tickets.insert(tickets.end(), cmd->tickets.begin(), cmd->tickets.end());
+  }
   std::map<std::pair<int, int>, std::string> holder;
   const Instant now = clock_.now();
   for (const auto& [round, tickets] : by_round) {

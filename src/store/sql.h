@@ -57,6 +57,9 @@ class SqlConnection {
     (void)statements;
     throw SqlError(SqlError::Kind::kOther, "query_multi is not supported by this connection");
   }
+  // Called by a store's writer between transactions, for upkeep the engine needs (SQLite: keep
+  // the WAL from growing without bound). Nothing by default.
+  virtual void maintain() {}
   // Rows changed by the last write statement.
   virtual long long changes() = 0;
   virtual long long last_insert_id() = 0;

@@ -197,8 +197,8 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int
     writers = 1;
     // SQLite would checkpoint the WAL inside a commit every 1000 pages, stalling the writer (and
     // every caller in its batch). Here a separate connection checkpoints in the background;
-    // PASSIVE never blocks the writer or readers.
-    first->exec("PRAGMA wal_autocheckpoint=0");
+    // PASSIVE never blocks the writer or readers. (SqliteConnection's WAL hook replaces the
+    // automatic checkpoint; the writer finishes the job between batches: maintain().)
     checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
   }
   if (dialect_ == Dialect::kMysql) {
@@ -327,6 +327,11 @@ void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
     std::stable_sort(batch.begin(), batch.end(), [](const Job* a, const Job* b) { return a->key < b->key; });
     run_batch(conn, batch);
     batch.clear();
+    try {
+      conn->maintain();
+    } catch (const SqlError& e) {
+      spdlog::warn("store upkeep failed: {}", e.what());
+    }
   }
 }
 

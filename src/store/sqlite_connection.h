@@ -27,6 +27,13 @@ class SqliteConnection final : public SqlConnection {
             const std::function<void(SqlRow&)>& row) override;
   long long changes() override;
   long long last_insert_id() override;
+  // Checkpoints the WAL from this connection once it holds more than kWalFrameLimit frames.
+  // The store checkpoints in the background too, but a background checkpoint never catches up
+  // with a writer that commits all the time, and the WAL restarts from its beginning only after
+  // a checkpoint has copied all of it: without this it grows for as long as the load lasts
+  // (measured: 449 MB after 10 s, and its index, mapped in memory, with it).
+  void maintain() override;
+  static constexpr int kWalFrameLimit = 65536;  // 64 MiB of 1 KiB pages
 
  private:
   sqlite3_stmt* prepare(std::string_view sql);
@@ -35,6 +42,7 @@ class SqliteConnection final : public SqlConnection {
   [[noreturn]] void fail(int rc, std::string_view what);
 
   sqlite3* db_ = nullptr;
+  int wal_frames_ = 0;  // frames in the WAL after this connection's latest commit
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
