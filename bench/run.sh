@@ -37,4 +37,6 @@ echo "ceiling_per_sec=$ceiling"
 awk -v b="$buys" -v c="$ceiling" 'BEGIN { printf "ratio_to_ceiling=%.1f%%\n", 100*b/c }'
 echo "tickets_sold=$sold"
 echo "peak_rss_mb=$((rss_kb / 1024))"
+# The WAL must start over under continuous load (SqliteConnection::maintain): its size stays bounded.
+echo "wal_mb=$(( $(stat -c %s "$WORK/bench.db-wal" 2>/dev/null || echo 0) / 1048576 ))"
 awk -v b="$buys" 'BEGIN { printf "sell_out_estimate=%.0f s for 5,000,000 tickets at this rate\n", 5000000/b }'
