@@ -25,3 +25,15 @@ make_buyers() {
       -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null
   done
 }
+
+# Builds the release binary, starts it on a fresh SQLite file $WORK/$2.db in a new WORK directory
+# (server stopped and directory removed on exit) and funds the buyers. $1 = port. Sets WORK, PID.
+start_sqlite_bench() {
+  local port=$1 name=$2
+  WORK=$(mktemp -d "/tmp/pension-$name.XXXX")
+  BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
+  PID=
+  trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+  start_sqlite_server "$port" "$WORK/$name.db" "$WORK/server.log"
+  make_buyers "http://localhost:$port" "$WORK/tokens"
+}

@@ -10,13 +10,8 @@ CONNS=${2:-64}
 THREADS=${BENCH_WRK_THREADS:-2}
 PORT=${BENCH_PORT:-18990}
 SECRET=bench-secret-0123456789
-WORK=$(mktemp -d /tmp/pension-bench.XXXX)
-BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
 source bench/lib.sh
-PID=
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
-start_sqlite_server "$PORT" "$WORK/bench.db" "$WORK/server.log"
-make_buyers "http://localhost:$PORT" "$WORK/tokens"
+start_sqlite_bench "$PORT" bench
 
 echo "== HTTP ceiling: GET /api/v1/pension/round ($CONNS connections, ${DURATION}s)"
 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/api/v1/pension/round" >"$WORK/ceiling.txt"

@@ -8,13 +8,8 @@ CONNS=${1:-64}
 THREADS=2
 PORT=${BENCH_PORT:-18992}
 SECRET=bench-secret-0123456789
-WORK=$(mktemp -d /tmp/pension-sellout.XXXX)
-BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
 source bench/lib.sh
-PID=
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
-start_sqlite_server "$PORT" "$WORK/sellout.db" "$WORK/server.log"
-make_buyers "http://localhost:$PORT" "$WORK/tokens"
+start_sqlite_bench "$PORT" sellout
 # wrk cannot stop at a count: poll the sold counter and stop wrk once the round is sold out.
 BENCH_TOKENS="$WORK/tokens" BENCH_THREADS=$THREADS \
   wrk -t"$THREADS" -c"$CONNS" -d3600s --latency -s bench/purchase.lua "http://127.0.0.1:$PORT" >"$WORK/wrk.txt" 2>&1 &
