@@ -1,9 +1,14 @@
 // Benchmarks of in-process parts (Google Benchmark): settling a sold-out round of 5,000,000
-// tickets (~555,000 winners) on SQLite, and auto picks from a 99.99%-sold SoldIndex.
+// tickets (~555,000 winners) on SQLite, the store's group commit of single-ticket purchases,
+// and auto picks from a 99.99%-sold SoldIndex.
 // Run: bench/micro.sh  (builds Release and runs build-release/micro_bench)
 #include <benchmark/benchmark.h>
 
+#include <sys/resource.h>
+
+#include <atomic>
 #include <filesystem>
+#include <future>
 #include <random>
 
 #include "domain/prize.h"
@@ -66,6 +71,45 @@ void BM_SettleSoldOutRound(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SettleSoldOutRound)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// The store alone: single-ticket purchases by 64 buyers through SQLite group commit, batches of
+// at most 32 (about what 64 HTTP connections give), every batch synced. A fixed count of
+// iterations so that `valgrind --tool=callgrind` counts the same work for two builds;
+// cpu_us_per_purchase is the process's CPU (the writer's, nearly all) per purchase.
+void BM_GroupCommitPurchases(benchmark::State& state) {
+  constexpr int kBuyers = 64, kPerIteration = 320;
+  const std::string path = "/tmp/pension720-purchase-bench.db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  store::SqlStore s([&] { return std::make_unique<SqliteConnection>(path); }, 32);
+  for (int u = 0; u < kBuyers; ++u) (void)s.deposit("buyer" + std::to_string(u), 1'000'000'000'000LL, "bench", "bench");
+  int next = 0;
+  long long bought = 0;
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  for (auto _ : state) {
+    std::atomic<int> left{kPerIteration}, failed{0};
+    std::promise<void> all;
+    for (int i = 0; i < kPerIteration; ++i, ++next) {
+      store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
+                                 "2026-11-24T12:00:00+09:00", "", ""};
+      s.purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
+        if (!r.ok()) ++failed;
+        if (--left == 0) all.set_value();
+      });
+    }
+    all.get_future().wait();
+    if (failed) state.SkipWithError("a purchase failed");
+    bought += kPerIteration;
+  }
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  auto us = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+  };
+  state.SetItemsProcessed(bought);
+  state.counters["cpu_us_per_purchase"] = (us(after) - us(before)) / static_cast<double>(bought);
+}
+BENCHMARK(BM_GroupCommitPurchases)->Iterations(40)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Uniform auto pick when only 500 of 5,000,000 tickets are left.
 void BM_AutoPickNearlySoldOut(benchmark::State& state) {

@@ -62,6 +62,9 @@ class SqlConnection {
   virtual void maintain() {}
   // Rows changed by the last write statement.
   virtual long long changes() = 0;
+  // Rows changed by every write statement since the connection opened (SQLite); -1 where the
+  // adapter does not count them.
+  virtual long long total_changes() { return -1; }
   virtual long long last_insert_id() = 0;
 };
 

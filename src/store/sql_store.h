@@ -73,7 +73,7 @@ class SqlStore final : public Store {
   template <class T>
   void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
                    const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr,
-                   bool together = false);
+                   bool together = false, bool decides_first = false);
   // Answers and takes out of `batch` the purchases the screen refuses.
   void screen(std::vector<Job*>& batch);
   static void complete(Job* job);
@@ -86,6 +86,9 @@ class SqlStore final : public Store {
   // connections and deadlocks, which end the whole transaction.
   bool run_job(SqlConnection& conn, Job* job);
   void run_in_savepoint(SqlConnection& conn, Job* job);
+  // Runs a job that decides before it writes (Job::decides_first) without a savepoint; throws
+  // kRetry (the batch then runs job by job) if it failed after writing all the same.
+  void run_unguarded(SqlConnection& conn, Job* job);
   // MariaDB: writes the purchases of `jobs` together — locks and reads the buyers' wallets and
   // limits once, decides each purchase in order as purchase_tx would, then writes every row of
   // the accepted ones in one multi-row statement per table (one round trip for all). A job's

@@ -26,6 +26,7 @@ class SqliteConnection final : public SqlConnection {
   void each(std::string_view sql, const std::vector<SqlValue>& params,
             const std::function<void(SqlRow&)>& row) override;
   long long changes() override;
+  long long total_changes() override { return sqlite3_total_changes64(db_); }
   long long last_insert_id() override;
   // Checkpoints the WAL from this connection once it holds more than kWalFrameLimit frames.
   // The store checkpoints in the background too, but a background checkpoint never catches up

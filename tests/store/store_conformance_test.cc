@@ -567,6 +567,34 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   EXPECT_EQ(together, GetParam() == "mariadb");
 }
 
+// A purchase that fails after it has written part of itself (here: a ticket twice in one
+// command, which the application never sends) is undone alone, whether or not it ran under a
+// savepoint (SQLite decides purchases before writing and uses none): the purchases queued with
+// it still go through, and it leaves nothing behind.
+TEST_P(StoreConformance, PurchaseFailingMidwayLeavesNothingAndSparesItsBatch) {
+  for (const char* u : {"a", "b", "dup", "c", "d"}) ASSERT_TRUE(store_->deposit(u, 10'000, "t", "t").ok());
+  const std::vector<PurchaseCommand> cmds = {cmd("a", {1}), cmd("b", {2}), cmd("dup", {300, 301, 300}),
+                                             cmd("c", {3}), cmd("d", {4})};
+  std::vector<std::promise<Result<PurchaseRecord>>> promises(cmds.size());
+  for (size_t i = 0; i < cmds.size(); ++i)
+    store_->purchase_async(cmds[i], [&promises, i](Result<PurchaseRecord> r) { promises[i].set_value(std::move(r)); });
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    auto r = promises[i].get_future().get();
+    if (i == 2) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().code, ErrorCode::kPurchaseDuplicated) << r.error().message;
+    } else {
+      ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+    }
+  }
+  EXPECT_EQ(*store_->balance("dup"), 10'000);
+  EXPECT_TRUE(store_->tickets_of("dup", std::nullopt)->empty());
+  EXPECT_EQ(store_->ledger("dup", 10)->size(), 1u);  // the deposit only
+  EXPECT_EQ(store_->tickets_of_round(kRound)->size(), 4u);
+  ASSERT_TRUE(store_->purchase(cmd("dup", {300, 301})).ok());  // nothing of it was left sold
+  expect_conserved(*store_);
+}
+
 // The purchase screen (the application's hold check) sees the purchases of a batch together and
 // refuses some: those change nothing, the others go through.
 TEST_P(StoreConformance, PurchaseScreenRefusesBeforeAnythingIsWritten) {
