@@ -805,21 +805,31 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
     const long long amount = cmd.price * static_cast<long long>(cmd.tickets.size());
     const auto count = static_cast<long long>(cmd.tickets.size());
     std::optional<long long> after;
+    bool in_cart = true;  // the cart may hold some of the tickets
     if (dialect_ == Dialect::kSqlite) {
       // SQLite: this transaction is the database's only writer, so what it reads stays true
       // until it commits. Decide first, in the order of the checks below, so that a refused
       // purchase writes nothing (it needs no savepoint), then write plainly: no RETURNING,
       // which SQLite implements with a temporary table (~20,000 instructions a statement).
-      auto wallet = c.query("SELECT w.balance, COALESCE(r.tickets, 0) FROM wallets w LEFT JOIN user_rounds r"
-                            " ON r.user_id = w.user_id AND r.round = ? WHERE w.user_id = ?",
-                            {v(cmd.round), v(cmd.user_id)});
-      const long long balance = wallet.empty() ? 0 : wallet[0].i(0);
-      if (wallet.empty() || balance < amount) return not_enough_money();
-      const long long owned_after = wallet[0].i(1) + count;
+      // One statement reads all it needs: balance, tickets owned, whether any ticket is sold,
+      // whether the cart holds any ticket of the round (else there is nothing to take out).
+      Params p{v(cmd.round)};
+      for (int t : cmd.tickets) p.push_back(v(t));
+      p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
+      auto read = c.query("SELECT w.balance, COALESCE(r.tickets, 0),"
+                          " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
+                              placeholders(cmd.tickets.size()) +
+                              ")),"
+                              " EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
+                              " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ?"
+                              " WHERE w.user_id = ?",
+                          p);
+      const long long balance = read.empty() ? 0 : read[0].i(0);
+      if (read.empty() || balance < amount) return not_enough_money();
+      const long long owned_after = read[0].i(1) + count;
       if (owned_after > cmd.round_limit) return limit_exceeded();
-      for (int t : cmd.tickets)
-        if (!c.query("SELECT 1 FROM tickets WHERE round = ? AND ticket = ?", {v(cmd.round), v(t)}).empty())
-          return already_sold(sold_among(c, cmd.round, cmd.tickets));
+      if (read[0].i(2)) return already_sold(sold_among(c, cmd.round, cmd.tickets));
+      in_cart = read[0].i(3) != 0;
       c.query("UPDATE wallets SET balance = ? WHERE user_id = ?", {v(balance - amount), v(cmd.user_id)});
       c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
               "ON CONFLICT (user_id, round) DO UPDATE SET tickets = excluded.tickets",
@@ -848,11 +858,13 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
     }
     c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, 'PURCHASE', ?, ?, ?, ?)",
             {v(cmd.user_id), v(-amount), v(*after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
-    Params p{v(cmd.user_id), v(cmd.round)};
-    for (int t : cmd.tickets) p.push_back(v(t));
-    c.query("DELETE FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" + placeholders(cmd.tickets.size()) +
-                ")",
-            p);
+    if (in_cart) {
+      Params p{v(cmd.user_id), v(cmd.round)};
+      for (int t : cmd.tickets) p.push_back(v(t));
+      c.query("DELETE FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" +
+                  placeholders(cmd.tickets.size()) + ")",
+              p);
+    }
     if (!cmd.idem_key.empty())
       c.query("UPDATE idempotency SET purchase_id = ? WHERE user_id = ? AND idem_key = ?",
               {v(rec.id), v(cmd.user_id), v(cmd.idem_key)});

@@ -68,8 +68,8 @@ void SqliteConnection::exec(std::string_view sql) {
 }
 
 sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
+  if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
   std::string key(sql);
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
                               &stmt, nullptr);

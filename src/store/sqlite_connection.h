@@ -44,7 +44,12 @@ class SqliteConnection final : public SqlConnection {
 
   sqlite3* db_ = nullptr;
   int wal_frames_ = 0;  // frames in the WAL after this connection's latest commit
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Looked up by the statement's text without copying it (heterogeneous lookup).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
 };
 
 }  // namespace p720::store
