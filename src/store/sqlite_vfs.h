@@ -1,0 +1,12 @@
+// SQLite VFS that writes a WAL file's frames in one write per commit instead of two per frame.
+// Correct only with synchronous=FULL (each commit syncs the WAL before other connections can
+// see it); see sqlite_vfs.cc.
+#pragma once
+
+namespace p720::store {
+
+// Registers the VFS once (not as the default) and returns its name for sqlite3_open_v2, or
+// nullptr if it could not be registered (then open with the default VFS).
+const char* buffered_wal_vfs();
+
+}  // namespace p720::store
