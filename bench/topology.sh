@@ -10,7 +10,8 @@ INSTANCES=${3:-3}
 THREADS=${BENCH_WRK_THREADS:-2}
 BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
 
-export PENSION_BIN="$PWD/build-release/pension720"
+# BENCH_BIN: another binary to measure (an A/B against an earlier build).
+export PENSION_BIN="${BENCH_BIN:-$PWD/build-release/pension720}"
 export PENSION_TOKEN_SECRET=bench-secret-0123456789
 export PENSION_NOW=2026-11-24T12:00:00+09:00
 export PENSION_RATE_PER_SECOND=0 PENSION_ROUND_LIMIT=5000000 PENSION_ACCESS_LOG=false

@@ -30,7 +30,8 @@ sqlite3_vfs* g_real = nullptr;  // the default VFS (unix), set once by buffered_
 struct File {
   sqlite3_file base;       // base.pMethods = kMethods
   sqlite3_file* real;      // the default VFS's file
-  char* buf;               // WAL files only; nullptr for every other file
+  bool wal;                // buffer this file's writes
+  char* buf;               // allocated at the first write (readers never need one)
   sqlite3_int64 buf_offset;  // where buf[0] goes in the file
   int buf_len;
 };
@@ -62,7 +63,8 @@ int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
 
 int x_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   File* f = self(file);
-  if (!f->buf) return real_methods(f)->xWrite(f->real, data, amount, offset);
+  if (f->wal && !f->buf) f->buf = static_cast<char*>(std::malloc(kBufferBytes));
+  if (!f->buf) return real_methods(f)->xWrite(f->real, data, amount, offset);  // not a WAL (or no memory)
   if (f->buf_len > 0 && (offset != f->buf_offset + f->buf_len || f->buf_len + amount > kBufferBytes))
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
   if (amount > kBufferBytes) return real_methods(f)->xWrite(f->real, data, amount, offset);
@@ -128,6 +130,7 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   File* f = self(file);
   f->base.pMethods = nullptr;  // SQLite closes only files whose methods are set
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+  f->wal = (flags & SQLITE_OPEN_WAL) != 0;
   f->buf = nullptr;
   f->buf_offset = 0;
   f->buf_len = 0;
@@ -136,13 +139,6 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   if (f->real->pMethods->iVersion < 3) {  // not the unix VFS we wrap: nothing to delegate shm to
     f->real->pMethods->xClose(f->real);
     return SQLITE_CANTOPEN;
-  }
-  if (flags & SQLITE_OPEN_WAL) {
-    f->buf = static_cast<char*>(std::malloc(kBufferBytes));
-    if (!f->buf) {
-      f->real->pMethods->xClose(f->real);
-      return SQLITE_NOMEM;
-    }
   }
   f->base.pMethods = &kMethods;
   return SQLITE_OK;
