@@ -1,12 +1,12 @@
 # Shared pieces of the benchmark scripts (sourced, not run).
 
-# Starts build-release/pension720 on SQLite file $2, port $1, with load-test settings (no rate
-# limit, round limit raised, access log off unless BENCH_ACCESS_LOG); sets PID and waits until
-# healthy. Log in $3.
+# Starts build-release/pension720 (or BENCH_BIN) on SQLite file $2, port $1, with load-test
+# settings (no rate limit, round limit raised, access log off unless BENCH_ACCESS_LOG); sets PID
+# and waits until healthy. Log in $3.
 start_sqlite_server() {
   local port=$1 db=$2 log=$3
   PENSION_RATE_PER_SECOND=0 PENSION_ROUND_LIMIT=5000000 PENSION_ACCESS_LOG=${BENCH_ACCESS_LOG:-false} \
-    build-release/pension720 serve --port "$port" --db "sqlite:$db" --now 2026-11-24T12:00:00+09:00 \
+    "${BENCH_BIN:-build-release/pension720}" serve --port "$port" --db "sqlite:$db" --now 2026-11-24T12:00:00+09:00 \
     --token-secret "$SECRET" >"$log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -sf "localhost:$port/actuator/health" >/dev/null && return 0; sleep 0.1; done
