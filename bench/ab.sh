@@ -34,7 +34,7 @@ one() {
     'BEGIN { printf "%8.0f purchases/s  p99 %-8s server %5.1f us  writer %5.1f us per purchase  batch %s\n",
              r, p, c * 1e6 / hz / (r * 5), w * 1e6 / hz / (r * 5), b }'
 }
-trap 'kill $PID 2>/dev/null || true' EXIT
+trap 'kill ${PID:-} 2>/dev/null || true' EXIT
 for _ in $(seq "$ROUNDS"); do
   echo "A $(one "$A")"
   echo "B $(one "$B")"

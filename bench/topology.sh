@@ -46,3 +46,10 @@ sold=$(mariadb -h 127.0.0.1 -P "$TOPO_DB_PORT" -u pension -p"${TOPO_DB_PASSWORD:
   -e "SELECT COUNT(*) FROM tickets" 2>/dev/null || echo "?")
 echo "purchases_per_sec=$(awk '/Requests\/sec/ {print $2}' "$TOPO_DIR/wrk.txt")"
 echo "tickets_sold=$sold"
+# Group-commit batch size of each instance (purchases per MariaDB transaction): the larger, the
+# cheaper each purchase is for MariaDB.
+for ((i = 0; i < INSTANCES; i++)); do
+  curl -s "http://127.0.0.1:$((TOPO_APP_PORT + i))/metrics" |
+    awk -v n=$((i + 1)) '/^pension_store_batches_total/ {b = $2} /^pension_store_batch_jobs_total/ {j = $2}
+      END { if (b) printf "instance %d: %.1f jobs per batch\n", n, j / b }'
+done

@@ -1,0 +1,198 @@
+// MariaDB's set-based purchases: a group-commit batch's purchases decided and written together in
+// two round trips (SqlStore::purchase_together; see docs/DESIGN.md, "Group commit").
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "domain/ticket.h"
+#include "store/sql_store.h"
+#include "store/sql_store_parts.h"
+
+namespace p720::store {
+using namespace parts;
+
+bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs, bool whole, bool& committed) {
+  // 1. Lock the buyers' wallets (in key order: every instance locks them in the same order), then
+  //    read their round counts and which of the tickets are sold. The wallet lock serialises a
+  //    buyer's purchases across instances, as the conditional debit does in purchase_tx.
+  std::set<std::string> users;
+  std::set<int> rounds, tickets;
+  for (const Job* j : jobs) {
+    users.insert(j->purchase->user_id);
+    rounds.insert(j->purchase->round);
+    tickets.insert(j->purchase->tickets.begin(), j->purchase->tickets.end());
+  }
+  Params by_user, by_user_round, by_round_ticket;
+  for (const auto& u : users) by_user.push_back(v(u));
+  by_user_round = by_user;
+  for (int r : rounds) by_user_round.push_back(v(r)), by_round_ticket.push_back(v(r));
+  for (int t : tickets) by_round_ticket.push_back(v(t));
+  std::vector<SqlStatement> reads;
+  if (whole) reads.push_back({"START TRANSACTION", {}});
+  reads.push_back({"SAVEPOINT together", {}});
+  reads.push_back({"SELECT user_id, balance FROM wallets WHERE user_id IN (" + placeholders(users.size()) +
+                       ") ORDER BY user_id FOR UPDATE",
+                   by_user});
+  reads.push_back({"SELECT user_id, round, tickets FROM user_rounds WHERE user_id IN (" + placeholders(users.size()) +
+                       ") AND round IN (" + placeholders(rounds.size()) + ") FOR UPDATE",
+                   by_user_round});
+  reads.push_back({"SELECT round, ticket FROM tickets WHERE round IN (" + placeholders(rounds.size()) +
+                       ") AND ticket IN (" + placeholders(tickets.size()) + ")",
+                   by_round_ticket});
+  auto found = c.query_multi(reads);
+  if (found.size() != 3) throw SqlError(SqlError::Kind::kOther, "purchase batch: unexpected read results");
+  std::map<std::string, long long> balance;
+  for (const auto& r : found[0]) balance[r.s(0)] = r.i(1);
+  std::map<std::pair<std::string, int>, long long> owned;
+  for (const auto& r : found[1]) owned[{r.s(0), static_cast<int>(r.i(1))}] = r.i(2);
+  std::set<std::pair<int, int>> sold;
+  for (const auto& r : found[2]) sold.insert({static_cast<int>(r.i(0)), static_cast<int>(r.i(1))});
+
+  together_ += static_cast<long long>(jobs.size());
+  // 2. Decide each purchase in order, with the checks of purchase_tx in its order.
+  struct Accepted {
+    const Job* job;
+    long long amount, balance_after;
+  };
+  std::vector<Accepted> accepted;
+  std::vector<std::optional<Result<PurchaseRecord>>> answers(jobs.size());
+  std::map<std::string, long long> debits;
+  std::map<std::pair<std::string, int>, long long> added;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const PurchaseCommand& cmd = *jobs[i]->purchase;
+    const long long n = static_cast<long long>(cmd.tickets.size());
+    const long long amount = cmd.price * n;
+    auto wallet = balance.find(cmd.user_id);
+    if (wallet == balance.end() || wallet->second < amount) {
+      answers[i] = not_enough_money();
+      continue;
+    }
+    long long& own = owned[{cmd.user_id, cmd.round}];
+    if (own + n > cmd.round_limit) {
+      answers[i] = limit_exceeded();
+      continue;
+    }
+    std::vector<int> taken;
+    for (int t : cmd.tickets)
+      if (sold.count({cmd.round, t})) taken.push_back(t);
+    if (!taken.empty()) {
+      std::sort(taken.begin(), taken.end());
+      answers[i] = already_sold(std::move(taken));
+      continue;
+    }
+    wallet->second -= amount;
+    own += n;
+    debits[cmd.user_id] += amount;
+    added[{cmd.user_id, cmd.round}] += n;
+    for (int t : cmd.tickets) sold.insert({cmd.round, t});
+    accepted.push_back({jobs[i], amount, wallet->second});
+  }
+
+  // 3. Write the accepted purchases, one multi-row statement per table. A multi-row insert gets
+  //    consecutive ids (checked at start), so purchase k is @p + k and its tickets @t + m.
+  long long first_purchase = 0, first_ticket = 0;
+  if (!accepted.empty()) {
+    std::vector<SqlStatement> writes(9);
+    auto& [wallets_sql, wallets_p] = writes[0];
+    wallets_sql = "INSERT INTO wallets (user_id, balance) VALUES ";
+    for (const auto& [user, amount] : debits) {
+      wallets_sql += wallets_p.empty() ? "(?, ?)" : ", (?, ?)";
+      wallets_p.insert(wallets_p.end(), {v(user), v(-amount)});
+    }
+    wallets_sql += " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)";
+    auto& [rounds_sql, rounds_p] = writes[1];
+    rounds_sql = "INSERT INTO user_rounds (user_id, round, tickets) VALUES ";
+    for (const auto& [key, n] : added) {
+      rounds_sql += rounds_p.empty() ? "(?, ?, ?)" : ", (?, ?, ?)";
+      rounds_p.insert(rounds_p.end(), {v(key.first), v(key.second), v(n)});
+    }
+    rounds_sql += " ON DUPLICATE KEY UPDATE tickets = tickets + VALUES(tickets)";
+    auto& [purchases_sql, purchases_p] = writes[2];
+    purchases_sql = "INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES ";
+    writes[3].sql = "SET @p720_p = LAST_INSERT_ID()";
+    auto& [tickets_sql, tickets_p] = writes[4];
+    tickets_sql = "INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES ";
+    writes[5].sql = "SET @p720_t = LAST_INSERT_ID()";
+    auto& [ledger_sql, ledger_p] = writes[6];
+    ledger_sql = "INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES ";
+    auto& [cart_sql, cart_p] = writes[7];
+    cart_sql = "DELETE FROM cart_items WHERE ";
+    auto& [outbox_sql, outbox_p] = writes[8];
+    outbox_sql = "INSERT INTO outbox (kind, payload, created_at) VALUES ";
+    size_t m = 0;  // tickets so far
+    for (size_t k = 0; k < accepted.size(); ++k) {
+      const PurchaseCommand& cmd = *accepted[k].job->purchase;
+      const std::string sep = k ? ", " : "";
+      const std::string pid = "@p720_p + " + std::to_string(k);
+      purchases_sql += sep + "(?, ?, ?, ?, ?)";
+      purchases_p.insert(purchases_p.end(), {v(cmd.user_id), v(cmd.round), v(accepted[k].amount),
+                                             v(accepted[k].balance_after), v(cmd.created_at)});
+      ledger_sql += sep + "(?, 'PURCHASE', ?, ?, CONCAT('purchase:', " + pid + "), ?)";
+      ledger_p.insert(ledger_p.end(),
+                      {v(cmd.user_id), v(-accepted[k].amount), v(accepted[k].balance_after), v(cmd.created_at)});
+      cart_sql += std::string(k ? " OR " : "") + "(user_id = ? AND round = ? AND ticket IN (" +
+                  placeholders(cmd.tickets.size()) + "))";
+      cart_p.insert(cart_p.end(), {v(cmd.user_id), v(cmd.round)});
+      // The event exactly as purchase_event() writes it; the server fills in the ids.
+      outbox_sql += sep + "('purchase', CONCAT(?, " + pid;
+      outbox_p.push_back(v("{\"amount\":" + std::to_string(accepted[k].amount) + ",\"balance\":" +
+                           std::to_string(accepted[k].balance_after) +
+                           ",\"createdAt\":" + nlohmann::json(cmd.created_at).dump() + ",\"purchaseId\":"));
+      std::string text = ",\"round\":" + std::to_string(cmd.round) + ",\"tickets\":[";
+      for (size_t i = 0; i < cmd.tickets.size(); ++i, ++m) {
+        const int t = cmd.tickets[i];
+        tickets_sql += std::string(m ? ", " : "") + "(" + pid + ", ?, ?, ?, ?)";
+        tickets_p.insert(tickets_p.end(), {v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
+        cart_p.push_back(v(t));
+        const Ticket tk = Ticket::from_index(t);
+        text += std::string(i ? "}," : "") + "{\"group\":" + std::to_string(tk.group) + ",\"number\":\"" +
+                tk.number() + "\",\"ticketId\":";
+        outbox_sql += ", ?, @p720_t + " + std::to_string(m);
+        outbox_p.push_back(v(text));
+        text.clear();
+      }
+      outbox_sql += ", ?), ?)";
+      outbox_p.push_back(v("}],\"userId\":" + nlohmann::json(cmd.user_id).dump() + "}"));
+      outbox_p.push_back(v(cmd.created_at));
+    }
+    if (!outbox_) writes.pop_back();
+    writes.push_back({"SELECT @p720_p, @p720_t", {}});
+    if (whole) writes.push_back({"COMMIT", {}});
+    std::vector<std::vector<SqlRow>> ids;
+    try {
+      ids = c.query_multi(writes);
+    } catch (const SqlError& e) {
+      if (e.kind != SqlError::Kind::kUnique) throw;
+      // Sold by a transaction that committed after our read: undo and let the caller go one by one.
+      c.exec("ROLLBACK TO SAVEPOINT together");
+      ++together_fallbacks_;
+      return false;
+    }
+    if (ids.size() != 1 || ids[0].size() != 1) throw SqlError(SqlError::Kind::kOther, "purchase batch: no ids");
+    first_purchase = ids[0][0].i(0);
+    first_ticket = ids[0][0].i(1);
+  } else if (whole) {
+    c.exec("COMMIT");
+  }
+  committed = whole;
+
+  // 4. Answer every job.
+  size_t k = 0, m = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (answers[i]) {
+      jobs[i]->take(std::move(*answers[i]));
+      continue;
+    }
+    const PurchaseCommand& cmd = *jobs[i]->purchase;
+    PurchaseRecord rec{first_purchase + static_cast<long long>(k), cmd.user_id, cmd.round, accepted[k].amount,
+                       accepted[k].balance_after, cmd.created_at, {}, false};
+    for (int t : cmd.tickets)
+      rec.tickets.push_back(
+          TicketRow{first_ticket + static_cast<long long>(m++), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
+    ++k;
+    jobs[i]->take(std::move(rec));
+  }
+  return true;
+}
+
+}  // namespace p720::store

@@ -1,0 +1,60 @@
+// Pieces of SqlStore shared by its two source files: sql_store.cc (the writer, transactions and
+// reads) and sql_store_batch.cc (MariaDB's set-based purchases). Not part of any interface.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sql_store.h"
+
+namespace p720::store {
+
+// A queued write: what the writer runs, and how it answers.
+struct SqlStore::Job {
+  // Runs inside the batch transaction; returns false when its changes must be rolled back.
+  std::function<bool(SqlConnection&)> body;
+  // Called when the batch could not commit: the job's result becomes an error.
+  std::function<void(const std::string&)> fail;
+  // Runs after the batch committed (or failed), on the writer thread. May delete the job, so it
+  // is moved out before it is called.
+  std::function<void()> finish;
+  std::string key;  // the user whose rows it writes ("" = any writer)
+  // A purchase: its command, screened before the batch runs (`take` receives a refusal).
+  // `together` (MariaDB, no Idempotency-Key): written with the batch's other such purchases in
+  // a few set-based statements (purchase_together), `take` receiving the result; `body` still
+  // runs it on its own when the batch must fall back or be re-run.
+  std::shared_ptr<const PurchaseCommand> purchase;
+  bool together = false;
+  // The body decides before it writes, so when it fails it has written nothing: it needs no
+  // savepoint of its own (SQLite purchases without an Idempotency-Key; see purchase_tx).
+  bool decides_first = false;
+  std::function<void(Result<PurchaseRecord>)> take;
+};
+
+namespace parts {
+
+using Params = std::vector<SqlValue>;
+
+inline SqlValue v(long long x) { return SqlValue{x}; }
+inline SqlValue v(const std::string& s) { return SqlValue{s}; }
+
+// "?, ?, ?" for an IN list of n values.
+inline std::string placeholders(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i ? ", ?" : "?";
+  return s;
+}
+
+inline Error not_enough_money() { return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다."); }
+inline Error limit_exceeded() { return make_error(ErrorCode::kLimitExceeded, "회차당 구매 한도를 초과했습니다."); }
+inline Error already_sold(std::vector<int> tickets) {
+  return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(tickets));
+}
+
+// The outbox payload of a purchase (JSON, camelCase as in the API).
+std::string purchase_event(const PurchaseRecord& rec);
+
+}  // namespace parts
+}  // namespace p720::store
