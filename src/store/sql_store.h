@@ -69,7 +69,8 @@ class SqlStore final : public Store {
   bool enqueue(Job* job);  // false when stopping
   // The same without waiting: `done` runs on the writer thread after the commit. `purchase`:
   // the job is that purchase (screened first); `together`: the batch may write it set-based
-  // with its other purchases.
+  // with its other purchases; `decides_first`: the body writes nothing when it fails, so it runs
+  // without a savepoint (SQLite only: the guard in run_unguarded needs total_changes()).
   template <class T>
   void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
                    const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr,

@@ -1,5 +1,6 @@
-// SqlConnection over SQLite3: WAL journal, synchronous=FULL so a commit is on disk before it
-// returns, prepared statements cached by their text.
+// SqlConnection over SQLite3: WAL journal written through the buffered-WAL VFS (sqlite_vfs.h),
+// synchronous=FULL so a commit is on disk before it returns, prepared statements cached by their
+// text.
 #pragma once
 
 #include <sqlite3.h>
