@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# In-process benchmarks (Google Benchmark): settlement of a sold-out round, auto picks at 99.99%.
+# In-process benchmarks (Google Benchmark): settlement of a sold-out round, the store's group commit
+# of purchases (a fixed amount of work: also for callgrind), auto picks at 99.99%.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh micro_bench >/dev/null

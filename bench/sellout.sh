@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sells a whole round (5,000,000 single-ticket purchases over HTTP, every 201 durable) and reports
 # how long it took, from the first to the last ticket's timestamp, and the server's peak memory.
-# Takes about 6 minutes on 2 cores. Not a test.   bench/sellout.sh [CONNECTIONS]
+# Takes about 4 minutes on 2 cores. Not a test.   bench/sellout.sh [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNS=${1:-64}
