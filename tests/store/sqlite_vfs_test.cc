@@ -36,6 +36,14 @@ class SqliteVfs : public ::testing::Test {
 
 TEST_F(SqliteVfs, IsRegistered) { ASSERT_NE(buffered_wal_vfs(), nullptr); }
 
+// The buffered WAL is safe only because every commit syncs the WAL (which writes the buffer out)
+// before other connections can see it: connections must keep synchronous=FULL (2).
+TEST_F(SqliteVfs, ConnectionsCommitWithSynchronousFull) {
+  SqliteConnection c(path_);
+  EXPECT_EQ(c.query("PRAGMA synchronous", {}).at(0).i(0), 2);
+  EXPECT_EQ(c.query("PRAGMA journal_mode", {}).at(0).s(0), "wal");
+}
+
 TEST_F(SqliteVfs, EveryCommitIsSeenWholeByAnotherConnection) {
   SqliteConnection writer(path_);
   writer.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
