@@ -230,8 +230,7 @@ bool SqlStore::enqueue(Job* job) {
 
 template <class T>
 void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                           const std::string& key, std::shared_ptr<const PurchaseCommand> purchase,
-                           bool together, bool decides_first) {
+                           const std::string& key, std::shared_ptr<const PurchaseCommand> purchase) {
   struct AsyncJob : Job {
     std::optional<Result<T>> out;
   };
@@ -242,8 +241,13 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
   };
   if constexpr (std::is_same_v<T, PurchaseRecord>) {
     if (purchase) {
+      // A purchase under an Idempotency-Key always runs on its own, under a savepoint: it claims
+      // its key first and may have to replay. The others are written set-based with the batch
+      // (MariaDB), or decided before they are written (SQLite, purchase_tx).
+      const bool plain = purchase->idem_key.empty();
+      job->together = plain && batch_purchases_;
+      job->decides_first = plain && dialect_ == Dialect::kSqlite;
       job->purchase = std::move(purchase);
-      job->together = together;
       job->take = [job](Result<PurchaseRecord> r) { job->out.emplace(std::move(r)); };
     }
   }
@@ -254,7 +258,6 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
     done(std::move(result));
   };
   job->key = key;
-  job->decides_first = decides_first;
   if (enqueue(job)) return;
   job->fail("stopping");
   complete(job);
@@ -553,14 +556,9 @@ Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
 }
 
 void SqlStore::purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
-  const std::string user = cmd.user_id;
   auto shared = std::make_shared<const PurchaseCommand>(std::move(cmd));
-  // A purchase under an Idempotency-Key always runs on its own: it may have to replay.
-  const bool together = batch_purchases_ && shared->idem_key.empty();
-  // SQLite decides a purchase before writing it (purchase_tx), unless it must claim its key.
-  const bool decides_first = dialect_ == Dialect::kSqlite && shared->idem_key.empty();
   write_async<PurchaseRecord>([this, shared](SqlConnection& c) { return purchase_tx(c, *shared); }, std::move(done),
-                              user, shared, together, decides_first);
+                              shared->user_id, shared);
 }
 
 Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCommand& cmd) {

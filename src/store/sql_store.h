@@ -68,13 +68,11 @@ class SqlStore final : public Store {
   Result<T> write(const std::function<Result<T>(SqlConnection&)>& body, const std::string& key = "");
   bool enqueue(Job* job);  // false when stopping
   // The same without waiting: `done` runs on the writer thread after the commit. `purchase`:
-  // the job is that purchase (screened first); `together`: the batch may write it set-based
-  // with its other purchases; `decides_first`: the body writes nothing when it fails, so it runs
-  // without a savepoint (SQLite only: the guard in run_unguarded needs total_changes()).
+  // the job is that purchase (screened first), and how the batch runs it follows from it and the
+  // dialect (Job::together, Job::decides_first).
   template <class T>
   void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr,
-                   bool together = false, bool decides_first = false);
+                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr);
   // Answers and takes out of `batch` the purchases the screen refuses.
   void screen(std::vector<Job*>& batch);
   static void complete(Job* job);

@@ -28,7 +28,8 @@ struct SqlStore::Job {
   std::shared_ptr<const PurchaseCommand> purchase;
   bool together = false;
   // The body decides before it writes, so when it fails it has written nothing: it needs no
-  // savepoint of its own (SQLite purchases without an Idempotency-Key; see purchase_tx).
+  // savepoint of its own (SQLite purchases without an Idempotency-Key; see purchase_tx). SQLite
+  // only: run_unguarded's guard against a failure midway needs total_changes().
   bool decides_first = false;
   std::function<void(Result<PurchaseRecord>)> take;
 };
