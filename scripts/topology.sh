@@ -41,8 +41,6 @@ die() { log "error: $*"; exit 1; }
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # Polls `$@` until it succeeds, at most $1 seconds (every 0.2 s).
-redis_ready() { [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
-
 wait_for() {
   local seconds=$1; shift
   local tries=$((seconds * 5)) i
@@ -101,6 +99,10 @@ CREATE DATABASE IF NOT EXISTS $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nop
 SQL
 }
 
+# PONG, not just an answer: while Redis loads its append-only file it answers LOADING (and
+# redis-cli exits 0), and a client that starts then fails its first command.
+redis_ready() { [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
+
 start_redis() {
   mkdir -p "$REDIS_DIR"
   if alive "$REDIS_DIR/redis.pid"; then return 0; fi
@@ -109,8 +111,6 @@ start_redis() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \
     --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --appendonly yes \
     --appendfsync always --save "" >/dev/null
-  # PONG, not just an answer: while Redis loads its append-only file it answers LOADING (and
-  # redis-cli exits 0), and a client that starts then fails its first command.
   wait_for 20 redis_ready || die "Redis did not start"
   wait_for 10 test -f "$REDIS_DIR/redis.pid" || die "Redis wrote no pid file"
 }
