@@ -118,8 +118,30 @@ bool is_noscript(const Reply& r) { return r.error() && r.str.rfind("NOSCRIPT", 0
 // Bounds one background pipeline (memory, and how long one read may take); a longer queue,
 // e.g. after a stall, goes out in several.
 constexpr size_t kMaxPipeline = 1000;
+// Bounds the elements of one merged call: one script run blocks Redis while it runs.
+constexpr size_t kMaxMerged = 1000;
 
 }  // namespace
+
+// Folds each mergeable call into an earlier one of the same script and KEYS[1] (see
+// eval_later), keeping the order of the calls it cannot merge.
+std::vector<RedisClient::ScriptCall> RedisClient::merge(std::vector<ScriptCall> calls) {
+  std::vector<ScriptCall> out;
+  out.reserve(calls.size());
+  for (auto& call : calls) {
+    auto into = std::find_if(out.begin(), out.end(), [&](const ScriptCall& m) {
+      return call.mergeable && m.mergeable && !call.keys.empty() && !m.keys.empty() && m.keys[0] == call.keys[0] &&
+             m.script == call.script && m.keys.size() + m.args.size() < kMaxMerged;
+    });
+    if (into == out.end()) {
+      out.push_back(std::move(call));
+      continue;
+    }
+    std::move(call.keys.begin() + 1, call.keys.end(), std::back_inserter(into->keys));
+    std::move(call.args.begin(), call.args.end(), std::back_inserter(into->args));
+  }
+  return out;
+}
 
 RedisTarget parse_redis_url(const std::string& url) {
   const std::string scheme = "redis://";
@@ -167,11 +189,12 @@ RedisClient::~RedisClient() {
   for (auto* c : idle_) redisFree(c);
 }
 
-void RedisClient::eval_later(std::string script, std::vector<std::string> keys, std::vector<std::string> args) {
+void RedisClient::eval_later(std::string script, std::vector<std::string> keys, std::vector<std::string> args,
+                             bool mergeable) {
   {
     std::lock_guard lock(later_mu_);
     if (later_.size() >= 100'000) return;  // Redis far behind or down: advisory, so drop
-    later_.push_back({std::move(script), std::move(keys), std::move(args)});
+    later_.push_back({std::move(script), std::move(keys), std::move(args), mergeable});
     ++queued_;
   }
   later_cv_.notify_one();
@@ -188,7 +211,7 @@ void RedisClient::background_loop() {
                                   std::make_move_iterator(later_.begin() + n));
     later_.erase(later_.begin(), later_.begin() + n);
     lock.unlock();
-    (void)eval_all(std::move(batch));  // nullopt when Redis is down: the batch is dropped
+    (void)eval_all(merge(std::move(batch)));  // nullopt when Redis is down: the batch is dropped
     lock.lock();
     done_ += n;
     later_cv_.notify_all();

@@ -63,7 +63,12 @@ class RedisClient {
   // answers purchases. Everything queued meanwhile is sent as one pipeline, in order (except
   // that a script Redis had forgotten runs after the rest of its pipeline: the queued writes
   // are idempotent and commute). Dropped while Redis is down or when far behind.
-  void eval_later(std::string script, std::vector<std::string> keys, std::vector<std::string> args);
+  //
+  // `mergeable`: the script does the same to each of KEYS[2..] and ARGV in turn, so queued calls
+  // of it with the same KEYS[1] may run as one call with their KEYS[2..] and ARGV concatenated
+  // (a script run costs Redis far more than one more element in it).
+  void eval_later(std::string script, std::vector<std::string> keys, std::vector<std::string> args,
+                  bool mergeable = false);
   // Waits until everything queued by eval_later before this call has been sent (or dropped).
   void flush();
   // PING; true when Redis answered.
@@ -74,12 +79,17 @@ class RedisClient {
   // set-up is not counted). A pipeline of many commands is one.
   long long round_trips() const { return round_trips_.load(); }
 
- private:
-  using Command = std::vector<std::string>;
   struct ScriptCall {
     std::string script;
     std::vector<std::string> keys, args;
+    bool mergeable = false;
   };
+  // What the background thread sends for `calls`: each mergeable call folded into the first
+  // earlier one it may join (same script and KEYS[1], under a size bound), the rest in order.
+  static std::vector<ScriptCall> merge(std::vector<ScriptCall> calls);
+
+ private:
+  using Command = std::vector<std::string>;
 
   redisContext* acquire();  // pooled or new; nullptr when Redis is unreachable or backing off
   void release(redisContext* c);

@@ -23,10 +23,11 @@ end
 return taken
 )lua";
 
-// KEYS[1] = expiry index, KEYS[2..] = hold keys; ARGV[1] = user. Deletes only the user's holds.
+// KEYS[1] = expiry index, KEYS[2..] = hold keys; ARGV[i - 1] = the user releasing KEYS[i].
+// Deletes only holds of the user releasing them; per key, so queued calls merge into one.
 constexpr const char* kRelease = R"lua(
 for i = 2, #KEYS do
-  if redis.call('GET', KEYS[i]) == ARGV[1] then
+  if redis.call('GET', KEYS[i]) == ARGV[i - 1] then
     redis.call('DEL', KEYS[i])
     redis.call('ZREM', KEYS[1], KEYS[i])
   end
@@ -86,7 +87,7 @@ void RedisHolds::release(int round, const std::vector<int>& tickets, const std::
   std::vector<std::string> keys{index_};
   for (int t : tickets) keys.push_back(key(round, t));
   // Off the caller's thread (the store's writer); a hold not released lapses by itself.
-  client_.eval_later(kRelease, std::move(keys), {user});
+  client_.eval_later(kRelease, std::move(keys), std::vector<std::string>(tickets.size(), user), true);
 }
 
 std::vector<std::optional<app::Hold>> RedisHolds::lookup(int round, const std::vector<int>& tickets, Instant now) {

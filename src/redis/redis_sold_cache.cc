@@ -139,7 +139,7 @@ void RedisSoldCache::mark_sold(int round, const std::vector<int>& tickets) {
   for (int t : tickets) offsets.push_back(std::to_string(t));
   // Off the caller's thread (the store's writer): the shared bitmap is advisory, and the local
   // fallback above is already marked.
-  client_.eval_later(kMark, {bitmap_key(round)}, std::move(offsets));
+  client_.eval_later(kMark, {bitmap_key(round)}, std::move(offsets), true);
 }
 
 std::shared_ptr<const SoldIndex> RedisSoldCache::snapshot(int round) {

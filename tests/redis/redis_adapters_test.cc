@@ -69,6 +69,19 @@ class RedisAdapters : public ::testing::Test {
   // it a script Redis has never seen before this test.
   std::string append_script() const { return "-- " + prefix_ + "\nreturn redis.call('RPUSH', KEYS[1], ARGV[1])"; }
 
+  // Redis holds back every script (they may write) until the returned guard is destroyed
+  // (CLIENT UNPAUSE): what a background thread queues meanwhile goes out together after it.
+  struct PausedWrites {
+    RedisClient& client;
+    bool ok;
+    ~PausedWrites() { (void)client.command({"CLIENT", "UNPAUSE"}); }
+  };
+  std::unique_ptr<PausedWrites> pause_writes() {
+    auto r = client_->command({"CLIENT", "PAUSE", "5000", "WRITE"});
+    // Built in place: a copied guard would unpause when the temporary dies.
+    return std::unique_ptr<PausedWrites>(new PausedWrites{*client_, r.has_value() && !r->error()});
+  }
+
   std::vector<std::string> list(const std::string& key) {
     std::vector<std::string> out;
     auto r = client_->command({"LRANGE", key, "0", "-1"});
@@ -302,14 +315,10 @@ TEST_F(RedisAdapters, QueuedScriptsGoOutAsOnePipelineInOrder) {
   const std::string script = append_script();
   constexpr int kCalls = 500;
   {
-    // Redis holds back every script (they may write) until CLIENT UNPAUSE: what the background
-    // thread sent first waits there, so all queued meanwhile must go out together after it.
-    auto paused = client_->command({"CLIENT", "PAUSE", "5000", "WRITE"});
-    ASSERT_TRUE(paused.has_value() && !paused->error());
-    struct Unpause {
-      RedisClient& c;
-      ~Unpause() { (void)c.command({"CLIENT", "UNPAUSE"}); }
-    } unpause{*client_};
+    // What the background thread sent first waits in Redis, so all queued meanwhile must go out
+    // together after it.
+    auto paused = pause_writes();
+    ASSERT_TRUE(paused->ok);
     for (int i = 0; i < kCalls; ++i) queue.eval_later(script, {key}, {std::to_string(i)});
   }
   queue.flush();
@@ -320,6 +329,67 @@ TEST_F(RedisAdapters, QueuedScriptsGoOutAsOnePipelineInOrder) {
   // each followed by one of EVAL when Redis did not know the script: not one per call.
   EXPECT_LE(queue.round_trips(), 4);
   EXPECT_TRUE(queue.healthy());
+}
+
+TEST_F(RedisAdapters, ReleasesAndMarksQueuedTogetherRunMergedAndEachDoesItsOwn) {
+  RedisClient queue(target_, std::chrono::seconds(10));
+  RedisHolds holds(queue, prefix_);
+  RedisSoldCache sold(queue, *store_, prefix_);
+  const Instant until = kNow + std::chrono::seconds(600);
+  ASSERT_TRUE(holds.acquire(kRound, {1, 2}, "alice", kNow, until).empty());
+  ASSERT_TRUE(holds.acquire(kRound, {3, 4}, "bob", kNow, until).empty());
+  ASSERT_EQ(sold.sold_count(kRound), 0);  // seeds the round's bitmap
+  {
+    auto paused = pause_writes();  // everything below is queued together
+    ASSERT_TRUE(paused->ok);
+    holds.release(kRound, {1, 3}, "alice");  // 3 is bob's: stays
+    holds.release(kRound, {4}, "bob");
+    holds.release(kRound, {2}, "carol");  // not carol's: stays
+    for (int t = 10; t < 20; ++t) sold.mark_sold(kRound, {t});
+  }
+  queue.flush();
+  auto seen = holds.lookup(kRound, {1, 2, 3, 4}, kNow);
+  EXPECT_FALSE(seen[0].has_value());
+  ASSERT_TRUE(seen[1].has_value());
+  EXPECT_EQ(seen[1]->user_id, "alice");
+  ASSERT_TRUE(seen[2].has_value());
+  EXPECT_EQ(seen[2]->user_id, "bob");
+  EXPECT_FALSE(seen[3].has_value());
+  EXPECT_EQ(sold.sold_count(kRound), 10);
+}
+
+TEST(RedisClientMerge, FoldsMergeableCallsOfOneScriptAndFirstKeyKeepingTheRestInOrder) {
+  using Call = RedisClient::ScriptCall;
+  std::vector<Call> calls{
+      {"mark", {"bitmap:1"}, {"5"}, true},
+      {"release", {"index", "hold:7"}, {"alice"}, true},
+      {"other", {"bitmap:1"}, {"x"}, false},
+      {"mark", {"bitmap:2"}, {"6"}, true},  // another round: its own call
+      {"mark", {"bitmap:1"}, {"8", "9"}, true},
+      {"release", {"index", "hold:3", "hold:4"}, {"bob", "bob"}, true},
+      {"other", {"bitmap:1"}, {"y"}, false},  // not mergeable: stays a call of its own
+  };
+  auto merged = RedisClient::merge(calls);
+  ASSERT_EQ(merged.size(), 5u);
+  EXPECT_EQ(merged[0].script, "mark");
+  EXPECT_EQ(merged[0].keys, (std::vector<std::string>{"bitmap:1"}));
+  EXPECT_EQ(merged[0].args, (std::vector<std::string>{"5", "8", "9"}));
+  EXPECT_EQ(merged[1].keys, (std::vector<std::string>{"index", "hold:7", "hold:3", "hold:4"}));
+  EXPECT_EQ(merged[1].args, (std::vector<std::string>{"alice", "bob", "bob"}));
+  EXPECT_EQ(merged[2].args, (std::vector<std::string>{"x"}));
+  EXPECT_EQ(merged[3].keys, (std::vector<std::string>{"bitmap:2"}));
+  EXPECT_EQ(merged[4].args, (std::vector<std::string>{"y"}));
+
+  // One merged call stays bounded: a long queue becomes several calls.
+  std::vector<Call> many(3000, Call{"mark", {"bitmap:1"}, {"1"}, true});
+  merged = RedisClient::merge(many);
+  EXPECT_GT(merged.size(), 2u);
+  size_t args = 0;
+  for (const auto& m : merged) {
+    EXPECT_LE(m.args.size(), 1000u);
+    args += m.args.size();
+  }
+  EXPECT_EQ(args, 3000u);
 }
 
 TEST_F(RedisAdapters, ScriptsRunAgainAfterRedisForgetsThem) {
