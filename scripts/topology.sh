@@ -132,8 +132,10 @@ start_instance() {
   [[ -x "$BIN" ]] || die "no pension720 binary at $BIN (scripts/build.sh, or set PENSION_BIN)"
   log "starting instance $n on 127.0.0.1:$port"
   # The instances share this machine's cores: one I/O thread each (the default, cores + 1, is
-  # for an instance with a machine of its own; measured 5,140 -> 6,580 purchases/s here).
+  # for an instance with a machine of its own; measured 5,140 -> 6,580 purchases/s here). Writers
+  # linger up to 2 ms for fuller batches while buyers are concurrent (docs/PERFORMANCE.md).
   PENSION_TOKEN_SECRET="$(token_secret)" PENSION_DEMO="${TOPO_DEMO:-1}" PENSION_IO_THREADS="${PENSION_IO_THREADS:-1}" \
+    PENSION_BATCH_LINGER_US="${PENSION_BATCH_LINGER_US:-2000}" \
     setsid "$BIN" serve --port "$port" --db "$(db_url)" --redis "$(redis_url)" \
     </dev/null >>"$APP_DIR/$n.log" 2>&1 &
   echo $! >"$pidfile"

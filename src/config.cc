@@ -101,6 +101,8 @@ Config load_config(const Flags& flags) {
   if (auto v = pick(flags.db, "PENSION_DB", "store.url")) c.db = *v;
   if (c.db.rfind("sqlite:", 0) != 0 && c.db.rfind("mysql://", 0) != 0)
     bad("store.url (--db)", "must start with sqlite: or mysql://, got '" + c.db + "'");
+  if (auto v = pick({}, "PENSION_BATCH_LINGER_US", "store.batch-linger-us"))
+    c.batch_linger_us = static_cast<int>(to_int("store.batch-linger-us", *v, 0, 100'000));
   if (auto v = pick({}, "PENSION_DB_WRITERS", "store.writers")) c.db_writers = static_cast<int>(to_int("store.writers", *v, 1, 64));
   if (auto v = pick(flags.redis, "PENSION_REDIS", "redis.url")) c.redis = *v;
   if (!c.redis.empty() && c.redis.rfind("redis://", 0) != 0) bad("redis.url (--redis)", "must start with redis://");

@@ -16,6 +16,7 @@ namespace p720 {
 struct Config {
   http::ServerConfig server;
   std::string db = "sqlite:data/pension720.db";
+  int batch_linger_us = 0;  // group commit: wait up to this for more purchases (0 = never)
   int db_writers = 1;  // group-commit writer threads on MariaDB (SQLite: always 1)
   std::string redis;  // empty: no Redis
   std::string token_secret;

@@ -17,14 +17,14 @@ std::unique_ptr<Store> open_store(const std::string& url, StoreOptions options) 
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     return std::make_unique<SqlStore>([path] { return std::make_unique<SqliteConnection>(path); }, 256,
-                                      options.outbox);
+                                      options.outbox, 1, options.batch_linger);
   }
   if (url.rfind("mysql://", 0) == 0) {
     const MysqlParams params = parse_mysql_url(url);
     // Purchases are written set-based per batch, so one writer (the largest batches) is the
     // fastest measured; more writers run their transactions in parallel (docs/PERFORMANCE.md).
     return std::make_unique<SqlStore>([params] { return std::make_unique<MysqlConnection>(params); }, 256,
-                                      options.outbox, options.mysql_writers);
+                                      options.outbox, options.mysql_writers, options.batch_linger);
   }
   throw std::invalid_argument("unsupported store URL (use sqlite:PATH or mysql://user:pass@host:port/db): " + url);
 }

@@ -1,6 +1,7 @@
 // Opens the store named by a URL: sqlite:PATH (embedded default) or mysql://user:pass@host:port/db.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,9 @@ struct StoreOptions {
   bool outbox = false;
   // Parallel group-commit writers on MariaDB (SQLite always has one).
   int mysql_writers = 1;
+  // How long a group-commit writer may wait for more purchases while buyers are concurrent
+  // (SqlStore's linger); 0 = never.
+  std::chrono::microseconds batch_linger{0};
 };
 
 // Throws std::invalid_argument for a malformed URL, SqlError when the database cannot be opened.

@@ -142,8 +142,9 @@ void add_event(SqlConnection& c, const std::string& kind, const std::string& pay
 
 }  // namespace
 
-SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int writers)
-    : factory_(std::move(factory)), max_batch_(max_batch), outbox_(outbox) {
+SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int writers,
+                   std::chrono::microseconds linger)
+    : factory_(std::move(factory)), max_batch_(max_batch), linger_(linger), outbox_(outbox) {
   auto first = factory_();
   dialect_ = first->dialect();
   apply_migrations(*first);
@@ -224,7 +225,7 @@ bool SqlStore::enqueue(Job* job) {
   const size_t n = lanes_.size();
   Lane& lane = *lanes_[job->key.empty() ? next_lane_++ % n : std::hash<std::string>{}(job->key) % n];
   lane.queue.push_back(job);
-  lane.cv.notify_one();
+  if (lane.queue.size() >= lane.wake_at) lane.cv.notify_one();
   return true;
 }
 
@@ -276,10 +277,20 @@ void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
       std::unique_lock lock(mu_);
       lane.cv.wait(lock, [&] { return stop_ || !lane.queue.empty(); });
       if (lane.queue.empty() && stop_) return;
+      // Linger (like PostgreSQL's commit_delay): while buyers are concurrent, a batch that waits
+      // a little for the purchases on their way costs the database less per purchase (its round
+      // trips and commit are per batch). A lone buyer (last batch of one) never waits. The
+      // writer is woken only when the batch is full (or at stop), not by every job meanwhile.
+      if (linger_.count() > 0 && lane.last_batch > 1 && lane.queue.size() < max_batch_ && !stop_) {
+        lane.wake_at = max_batch_;
+        lane.cv.wait_for(lock, linger_, [&] { return stop_ || lane.queue.size() >= max_batch_; });
+        lane.wake_at = 1;
+      }
       while (!lane.queue.empty() && batch.size() < max_batch_) {
         batch.push_back(lane.queue.front());
         lane.queue.pop_front();
       }
+      lane.last_batch = batch.size();
     }
     // The same lock order in every transaction (wallets by user) keeps concurrent writers of
     // other instances from deadlocking with this one; jobs of a batch are independent.

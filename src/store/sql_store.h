@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,7 +28,10 @@ class SqlStore final : public Store {
   // `writers` group-commit threads, each with its own connection, take batches from one queue:
   // MariaDB runs their transactions in parallel (row locks; deadlocks are retried). Always 1 on
   // SQLite, which has a single writer anyway.
-  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256, bool outbox = false, int writers = 1);
+  // `linger`: how long a writer may wait for more jobs before it starts a batch, once its previous
+  // batch held more than one (buyers are concurrent); 0 starts at once (see writer_loop).
+  explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256, bool outbox = false, int writers = 1,
+                    std::chrono::microseconds linger = {});
   ~SqlStore() override;
 
   Result<long long> balance(const std::string& user) override;
@@ -102,6 +106,7 @@ class SqlStore final : public Store {
 
   ConnectionFactory factory_;
   size_t max_batch_;
+  std::chrono::microseconds linger_;
   bool outbox_;
   Dialect dialect_;
   // purchase_together is used (MariaDB, whose auto-increment hands out consecutive ids to a
@@ -112,6 +117,8 @@ class SqlStore final : public Store {
   struct Lane {
     std::deque<Job*> queue;
     std::condition_variable cv;
+    size_t wake_at = 1;      // enqueue wakes the writer when the queue is this long
+    size_t last_batch = 0;   // jobs the writer took last time
   };
   std::vector<std::unique_ptr<Lane>> lanes_;  // one per writer thread, guarded by mu_
   size_t next_lane_ = 0;

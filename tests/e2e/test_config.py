@@ -186,6 +186,7 @@ BAD_VALUES = [
     ({"store__url": '"postgres://u:p@localhost/db"'}, "store.url"),
     ({"server__workers": "0"}, "server.workers"),
     ({"store__writers": "0"}, "store.writers"),
+    ({"store__batch_linger_us": "-1"}, "store.batch-linger-us"),
     ({"server__max_body_bytes": "lots"}, "server.max-body-bytes"),
     ({"sales__hold_seconds": "-1"}, "sales.hold-seconds"),
     ({"sales__close": '"19:30"'}, "sales.close"),

@@ -13,6 +13,7 @@
 #include <future>
 #include <map>
 #include <random>
+#include <semaphore>
 #include <set>
 #include <thread>
 
@@ -628,6 +629,51 @@ TEST_P(StoreConformance, PurchaseScreenRefusesBeforeAnythingIsWritten) {
   store_->set_purchase_screen(nullptr);
   EXPECT_TRUE(store_->purchase(cmd("alice", {1001})).ok());
   EXPECT_EQ(screened.load(), 6);
+  expect_conserved(*store_);
+}
+
+// A lingering writer (SqlStore's linger): once buyers are concurrent (its last batch held more
+// than one job) it starts its next batch only when the batch is full or the linger is over, and
+// stopping the store ends the linger. The screen, run by the writer at each batch, shows the
+// batches and holds the writer where the test needs it (no timing: the linger is an hour).
+TEST_P(StoreConformance, LingeringWriterFillsItsBatchAndStopsAtOnce) {
+  ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
+  auto s = std::make_unique<SqlStore>(factory(), /*max_batch=*/4, false, 1, std::chrono::hours(1));
+  std::counting_semaphore<16> entered(0), gate(0);
+  std::mutex mu;
+  std::vector<size_t> batches;
+  s->set_purchase_screen([&](const std::vector<const PurchaseCommand*>& cmds) {
+    {
+      std::lock_guard lock(mu);
+      batches.push_back(cmds.size());
+    }
+    entered.release();
+    gate.acquire();
+    return std::vector<std::optional<Error>>(cmds.size());
+  });
+  std::vector<std::promise<Result<PurchaseRecord>>> done(8);
+  auto buy = [&](int i) {
+    s->purchase_async(cmd("alice", {i}), [&done, i](Result<PurchaseRecord> r) { done[i].set_value(std::move(r)); });
+  };
+  buy(0);
+  entered.acquire();  // the writer holds [0]; 1 and 2 queue meanwhile
+  buy(1);
+  buy(2);
+  gate.release();
+  entered.acquire();  // [1, 2]: the writer's last batch held 1 job, so it did not linger
+  buy(3);
+  gate.release();
+  for (int i = 4; i < 7; ++i) buy(i);  // [3] waits for these: a full batch of 4
+  entered.acquire();
+  gate.release();
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(done[i].get_future().get().ok()) << i;
+  gate.release();  // lets the last batch through the screen at once
+  buy(7);          // lingers (an hour) until the store stops
+  s.reset();
+  auto last = done[7].get_future().get();
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  EXPECT_EQ(batches, (std::vector<size_t>{1, 2, 4, 1}));
+  EXPECT_EQ(store_->tickets_of_round(kRound)->size(), 8u);
   expect_conserved(*store_);
 }
 
