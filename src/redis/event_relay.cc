@@ -71,11 +71,12 @@ int EventRelay::pump(int limit) {
   std::vector<std::string> args{id_, std::to_string(lease_.count())};
   std::vector<long long> ids;
   for (const auto& e : *events) {
-    // The marker names the row and its time, so a database reset (ids restarting) within the
+    // The marker names the event and its time, so a database reset (ids restarting) within the
     // hour cannot be mistaken for duplicates.
-    keys.push_back(stream_ + ":sent:" + std::to_string(e.id) + ":" + e.created_at);
-    args.insert(args.end(), {std::to_string(e.id), e.kind, e.payload, e.created_at});
-    ids.push_back(e.id);
+    const std::string id = e.event_id();
+    keys.push_back(stream_ + ":sent:" + id + ":" + e.created_at);
+    args.insert(args.end(), {id, e.kind, e.payload, e.created_at});
+    if (ids.empty() || ids.back() != e.id) ids.push_back(e.id);  // a row's events are adjacent
   }
   auto r = client_.eval(kPublish, keys, args);
   if (!r || r->error()) {

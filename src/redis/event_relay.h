@@ -19,8 +19,8 @@ namespace p720::redis {
 // Delivery is exactly-once in practice: a pass publishes its whole batch with one Lua script
 // (one round trip) that XADDs each event after setting a per-event marker (SET NX, kept an
 // hour), so several instances relaying the same outbox, or a relay that died between XADD and
-// deleting the rows, never publish an event twice. Stream entries carry fields id, kind
-// ("purchase" | "prize"), payload (JSON) and createdAt.
+// deleting the rows, never publish an event twice. Stream entries carry fields id
+// (OutboxEvent::event_id), kind ("purchase" | "prize"), payload (JSON) and createdAt.
 //
 // One relay at a time does the work: the script also takes a lease (renewed by each pass that
 // publishes), and the other instances' relays wait until it could have lapsed, so they do not
@@ -35,9 +35,10 @@ class EventRelay {
   EventRelay(const EventRelay&) = delete;
   EventRelay& operator=(const EventRelay&) = delete;
 
-  // Publishes up to `limit` pending events with one script call; returns how many were
-  // published (for tests and the loop), or -1 when another relay holds the lease. When Redis
-  // does not take the batch, all of it stays for the next pass.
+  // Publishes the events of up to `limit` pending outbox rows with one script call; returns how
+  // many rows were published (for tests and the loop; a row holds one event, or a MariaDB batch's
+  // purchase events), or -1 when another relay holds the lease. When Redis does not take the
+  // batch, all of it stays for the next pass.
   int pump(int limit = 200);
   // Whether the latest pass stopped on an error (Redis or the store unreachable).
   bool last_pass_failed() const { return failed_.load(); }

@@ -19,6 +19,19 @@
 
 namespace p720::store {
 
+void parts::expand_batch_events(long long row, const std::string& payload, std::vector<OutboxEvent>& out) {
+  const auto batch = nlohmann::json::parse(payload);
+  const long long first_purchase = batch.at("purchaseId").get<long long>();
+  long long ticket_id = batch.at("ticketId").get<long long>();
+  int index = 0;
+  for (auto event : batch.at("events")) {
+    event["purchaseId"] = first_purchase + index;
+    for (auto& t : event.at("tickets")) t["ticketId"] = ticket_id++;
+    const std::string created_at = event.at("createdAt").get<std::string>();
+    out.push_back(OutboxEvent{row, "purchase", event.dump(), created_at, index++});
+  }
+}
+
 std::string parts::purchase_event(const PurchaseRecord& rec) {
   nlohmann::json tickets = nlohmann::json::array();
   for (const auto& t : rec.tickets) {
@@ -866,8 +879,10 @@ Result<Totals> SqlStore::totals() {
 Result<std::vector<OutboxEvent>> SqlStore::pending_events(int limit) {
   return read<std::vector<OutboxEvent>>([&](SqlConnection& c) -> Result<std::vector<OutboxEvent>> {
     std::vector<OutboxEvent> out;
-    for (auto& r : c.query("SELECT id, kind, payload, created_at FROM outbox ORDER BY id LIMIT ?", {v(limit)}))
-      out.push_back(OutboxEvent{r.i(0), r.s(1), r.s(2), r.s(3)});
+    for (auto& r : c.query("SELECT id, kind, payload, created_at FROM outbox ORDER BY id LIMIT ?", {v(limit)})) {
+      if (r.s(1) == kBatchEventsKind) expand_batch_events(r.i(0), r.s(2), out);
+      else out.push_back(OutboxEvent{r.i(0), r.s(1), r.s(2), r.s(3)});
+    }
     return out;
   });
 }

@@ -117,8 +117,12 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
     ledger_sql = "INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES ";
     auto& [cart_sql, cart_p] = writes[7];
     cart_sql = "DELETE FROM cart_items WHERE ";
+    // One outbox row for the whole batch (expand_batch_events): its events without their ids,
+    // which follow from the batch's first purchase and ticket ids.
     auto& [outbox_sql, outbox_p] = writes[8];
-    outbox_sql = "INSERT INTO outbox (kind, payload, created_at) VALUES ";
+    outbox_sql = std::string("INSERT INTO outbox (kind, payload, created_at) VALUES ('") + kBatchEventsKind +
+                 "', CONCAT('{\"purchaseId\":', @p720_p, ',\"ticketId\":', @p720_t, ',\"events\":', ?, '}'), ?)";
+    std::string events = "[";
     size_t m = 0;  // tickets so far
     for (size_t k = 0; k < accepted.size(); ++k) {
       const PurchaseCommand& cmd = *accepted[k].job->purchase;
@@ -133,28 +137,24 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
       cart_sql += std::string(k ? " OR " : "") + "(user_id = ? AND round = ? AND ticket IN (" +
                   placeholders(cmd.tickets.size()) + "))";
       cart_p.insert(cart_p.end(), {v(cmd.user_id), v(cmd.round)});
-      // The event exactly as purchase_event() writes it; the server fills in the ids.
-      outbox_sql += sep + "('purchase', CONCAT(?, " + pid;
-      outbox_p.push_back(v("{\"amount\":" + std::to_string(accepted[k].amount) + ",\"balance\":" +
-                           std::to_string(accepted[k].balance_after) +
-                           ",\"createdAt\":" + nlohmann::json(cmd.created_at).dump() + ",\"purchaseId\":"));
-      std::string text = ",\"round\":" + std::to_string(cmd.round) + ",\"tickets\":[";
+      // The event as purchase_event() writes it, without its ids.
+      events += sep + "{\"amount\":" + std::to_string(accepted[k].amount) +
+                ",\"balance\":" + std::to_string(accepted[k].balance_after) +
+                ",\"createdAt\":" + nlohmann::json(cmd.created_at).dump() +
+                ",\"round\":" + std::to_string(cmd.round) + ",\"tickets\":[";
       for (size_t i = 0; i < cmd.tickets.size(); ++i, ++m) {
         const int t = cmd.tickets[i];
         tickets_sql += std::string(m ? ", " : "") + "(" + pid + ", ?, ?, ?, ?)";
         tickets_p.insert(tickets_p.end(), {v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
         cart_p.push_back(v(t));
         const Ticket tk = Ticket::from_index(t);
-        text += std::string(i ? "}," : "") + "{\"group\":" + std::to_string(tk.group) + ",\"number\":\"" +
-                tk.number() + "\",\"ticketId\":";
-        outbox_sql += ", ?, @p720_t + " + std::to_string(m);
-        outbox_p.push_back(v(text));
-        text.clear();
+        events += std::string(i ? "," : "") + "{\"group\":" + std::to_string(tk.group) + ",\"number\":\"" +
+                  tk.number() + "\"}";
       }
-      outbox_sql += ", ?), ?)";
-      outbox_p.push_back(v("}],\"userId\":" + nlohmann::json(cmd.user_id).dump() + "}"));
-      outbox_p.push_back(v(cmd.created_at));
+      events += "],\"userId\":" + nlohmann::json(cmd.user_id).dump() + "}";
     }
+    outbox_p.push_back(v(events + "]"));
+    outbox_p.push_back(v(accepted.front().job->purchase->created_at));
     if (!outbox_) writes.pop_back();
     writes.push_back({"SELECT @p720_p, @p720_t", {}});
     if (whole) writes.push_back({"COMMIT", {}});

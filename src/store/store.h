@@ -86,11 +86,16 @@ struct Winning {
 };
 
 // An event waiting in the transactional outbox (kind "purchase" or "prize"; payload is JSON).
+// An outbox row holds one event, or all the purchase events of a MariaDB group-commit batch
+// (one row instead of one per purchase); `index` tells them apart.
 struct OutboxEvent {
-  long long id = 0;
+  long long id = 0;  // the outbox row (what ack_events deletes)
   std::string kind;
   std::string payload;
   std::string created_at;
+  int index = -1;  // the event's place in its row, or -1 when the row holds only it
+  // Unique per event: "<row>" for a row of one event, "<row>.<index>" for one of a batch's.
+  std::string event_id() const { return std::to_string(id) + (index < 0 ? "" : "." + std::to_string(index)); }
 };
 
 struct Totals {  // for money conservation checks
@@ -163,9 +168,9 @@ class Store {
   virtual std::string metrics_text() const { return {}; }
 
   // Event outbox, filled only when the store was opened with the outbox on: purchases and prize
-  // settlements write their events in the same transaction. pending_events returns the oldest
-  // `limit` unpublished events in id order; ack_events deletes published ones (unknown ids are
-  // ignored, so several relays may ack the same event).
+  // settlements write their events in the same transaction. pending_events returns the events of
+  // the oldest `limit` outbox rows, in order; ack_events deletes published rows (unknown ids are
+  // ignored, so several relays may ack the same row).
   virtual Result<std::vector<OutboxEvent>> pending_events(int /*limit*/) { return std::vector<OutboxEvent>{}; }
   virtual Status ack_events(const std::vector<long long>& /*ids*/) { return Status::Ok(); }
 };

@@ -544,9 +544,12 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   ASSERT_EQ(cart->size(), 2u);
   EXPECT_EQ((*cart)[0].ticket, 600);
   EXPECT_EQ((*cart)[1].ticket, 602);
-  // One event per purchase made, describing it exactly.
+  // One event per purchase made, describing it exactly, each with an id of its own.
   auto events = s->pending_events(100);
   ASSERT_EQ(events->size(), bought.size() + 1);  // + the purchase made before the batch
+  std::set<std::string> ids;
+  for (const auto& e : *events) ids.insert(e.event_id());
+  EXPECT_EQ(ids.size(), events->size());
   for (size_t i = 0; i < bought.size(); ++i) {
     const auto& rec = bought[i];
     nlohmann::json tickets = nlohmann::json::array();
@@ -563,9 +566,17 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
     EXPECT_NE(it, events->end()) << want.dump();
   }
   expect_conserved(*s);
-  // MariaDB decides them set-based (purchase_together); SQLite one by one in its transaction.
+  // MariaDB decides them set-based (purchase_together), with one outbox row for the batch's
+  // events; SQLite one by one in its transaction, a row each.
   const bool together = s->metrics_text().find("pension_store_purchases_together_total 0\n") == std::string::npos;
   EXPECT_EQ(together, GetParam() == "mariadb");
+  const bool batched_row = std::any_of(events->begin(), events->end(), [](const OutboxEvent& e) { return e.index > 0; });
+  EXPECT_EQ(batched_row, GetParam() == "mariadb");
+  // Acknowledging the rows clears every event of them.
+  std::vector<long long> outbox_rows;
+  for (const auto& e : *events) outbox_rows.push_back(e.id);
+  ASSERT_TRUE(s->ack_events(outbox_rows).ok());
+  EXPECT_TRUE(s->pending_events(100)->empty());
 }
 
 // A purchase that fails after it has written part of itself (here: a ticket twice in one
