@@ -32,16 +32,24 @@ void parts::expand_batch_events(long long row, const std::string& payload, std::
   }
 }
 
-std::string parts::purchase_event(const PurchaseRecord& rec) {
-  nlohmann::json tickets = nlohmann::json::array();
-  for (const auto& t : rec.tickets) {
-    const Ticket tk = Ticket::from_index(t.ticket);
-    tickets.push_back({{"ticketId", t.id}, {"group", tk.group}, {"number", tk.number()}});
+nlohmann::json parts::purchase_event_body(const std::string& user, int round, long long amount, long long balance,
+                                         const std::string& created_at, const std::vector<int>& tickets) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int t : tickets) {
+    const Ticket tk = Ticket::from_index(t);
+    rows.push_back({{"group", tk.group}, {"number", tk.number()}});
   }
-  return nlohmann::json{{"purchaseId", rec.id}, {"userId", rec.user_id}, {"round", rec.round},
-                        {"amount", rec.amount},  {"balance", rec.balance_after}, {"createdAt", rec.created_at},
-                        {"tickets", tickets}}
-      .dump();
+  return nlohmann::json{{"userId", user},       {"round", round},           {"amount", amount},
+                        {"balance", balance},   {"createdAt", created_at}, {"tickets", std::move(rows)}};
+}
+
+std::string parts::purchase_event(const PurchaseRecord& rec) {
+  std::vector<int> tickets;
+  for (const auto& t : rec.tickets) tickets.push_back(t.ticket);
+  auto event = purchase_event_body(rec.user_id, rec.round, rec.amount, rec.balance_after, rec.created_at, tickets);
+  event["purchaseId"] = rec.id;
+  for (size_t i = 0; i < rec.tickets.size(); ++i) event["tickets"][i]["ticketId"] = rec.tickets[i].id;
+  return event.dump();
 }
 
 using namespace parts;

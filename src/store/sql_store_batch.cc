@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "domain/ticket.h"
 #include "store/sql_store.h"
 #include "store/sql_store_parts.h"
 
@@ -122,7 +121,7 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
     auto& [outbox_sql, outbox_p] = writes[8];
     outbox_sql = std::string("INSERT INTO outbox (kind, payload, created_at) VALUES ('") + kBatchEventsKind +
                  "', CONCAT('{\"purchaseId\":', @p720_p, ',\"ticketId\":', @p720_t, ',\"events\":', ?, '}'), ?)";
-    std::string events = "[";
+    nlohmann::json events = nlohmann::json::array();
     size_t m = 0;  // tickets so far
     for (size_t k = 0; k < accepted.size(); ++k) {
       const PurchaseCommand& cmd = *accepted[k].job->purchase;
@@ -137,25 +136,22 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
       cart_sql += std::string(k ? " OR " : "") + "(user_id = ? AND round = ? AND ticket IN (" +
                   placeholders(cmd.tickets.size()) + "))";
       cart_p.insert(cart_p.end(), {v(cmd.user_id), v(cmd.round)});
-      // The event as purchase_event() writes it, without its ids.
-      events += sep + "{\"amount\":" + std::to_string(accepted[k].amount) +
-                ",\"balance\":" + std::to_string(accepted[k].balance_after) +
-                ",\"createdAt\":" + nlohmann::json(cmd.created_at).dump() +
-                ",\"round\":" + std::to_string(cmd.round) + ",\"tickets\":[";
+      if (outbox_)
+        events.push_back(purchase_event_body(cmd.user_id, cmd.round, accepted[k].amount, accepted[k].balance_after,
+                                             cmd.created_at, cmd.tickets));
       for (size_t i = 0; i < cmd.tickets.size(); ++i, ++m) {
         const int t = cmd.tickets[i];
         tickets_sql += std::string(m ? ", " : "") + "(" + pid + ", ?, ?, ?, ?)";
         tickets_p.insert(tickets_p.end(), {v(cmd.user_id), v(cmd.round), v(t), v(cmd.created_at)});
         cart_p.push_back(v(t));
-        const Ticket tk = Ticket::from_index(t);
-        events += std::string(i ? "," : "") + "{\"group\":" + std::to_string(tk.group) + ",\"number\":\"" +
-                  tk.number() + "\"}";
       }
-      events += "],\"userId\":" + nlohmann::json(cmd.user_id).dump() + "}";
     }
-    outbox_p.push_back(v(events + "]"));
-    outbox_p.push_back(v(accepted.front().job->purchase->created_at));
-    if (!outbox_) writes.pop_back();
+    if (outbox_) {
+      outbox_p.push_back(v(events.dump()));
+      outbox_p.push_back(v(accepted.front().job->purchase->created_at));
+    } else {
+      writes.pop_back();
+    }
     writes.push_back({"SELECT @p720_p, @p720_t", {}});
     if (whole) writes.push_back({"COMMIT", {}});
     std::vector<std::vector<SqlRow>> ids;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,12 @@ inline Error already_sold(std::vector<int> tickets) {
 
 // The outbox payload of a purchase (JSON, camelCase as in the API).
 std::string purchase_event(const PurchaseRecord& rec);
+// The same without its ids (purchaseId, and each ticket's ticketId).
+nlohmann::json purchase_event_body(const std::string& user, int round, long long amount, long long balance,
+                                   const std::string& created_at, const std::vector<int>& tickets);
 // The kind of an outbox row holding a batch's purchase events (purchase_together):
-// {"purchaseId": first id, "ticketId": first ticket id, "events": [each purchase_event without
-// its ids, in id order]} — ids are consecutive within a batch.
+// {"purchaseId": first id, "ticketId": first ticket id, "events": [each purchase_event_body, in
+// id order]} — ids are consecutive within a batch.
 inline constexpr const char* kBatchEventsKind = "purchases";
 // Appends the events of such a row, each exactly as purchase_event() writes it.
 void expand_batch_events(long long row, const std::string& payload, std::vector<OutboxEvent>& out);
