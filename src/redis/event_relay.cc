@@ -88,7 +88,7 @@ int EventRelay::pump(int limit) {
     failed_ = true;  // published but not deleted: the markers keep a retry from duplicating them
     return 0;
   }
-  return static_cast<int>(ids.size());
+  return static_cast<int>(events->size());
 }
 
 void EventRelay::loop() {
@@ -103,7 +103,7 @@ void EventRelay::loop() {
     }
     std::unique_lock lock(mu_);
     if (stop_) return;
-    if (n == kBatch && !failed_) continue;  // more waiting
+    if (n >= kBatch && !failed_) continue;  // more waiting
     // Another instance relays: look again when its lease could have lapsed (it renews it on
     // every pass with events, so it lapses only when that instance stops).
     const auto pause = n < 0 ? lease_ : failed_ ? retry_ : idle_poll_;

@@ -35,9 +35,9 @@ class EventRelay {
   EventRelay(const EventRelay&) = delete;
   EventRelay& operator=(const EventRelay&) = delete;
 
-  // Publishes the events of up to `limit` pending outbox rows with one script call; returns how
-  // many rows were published (for tests and the loop; a row holds one event, or a MariaDB batch's
-  // purchase events), or -1 when another relay holds the lease. When Redis does not take the
+  // Publishes about `limit` pending events (whole outbox rows: a row holds one event, or a
+  // MariaDB batch's purchase events) with one script call; returns how many were published (for
+  // tests and the loop), or -1 when another relay holds the lease. When Redis does not take the
   // batch, all of it stays for the next pass.
   int pump(int limit = 200);
   // Whether the latest pass stopped on an error (Redis or the store unreachable).

@@ -887,9 +887,11 @@ Result<Totals> SqlStore::totals() {
 Result<std::vector<OutboxEvent>> SqlStore::pending_events(int limit) {
   return read<std::vector<OutboxEvent>>([&](SqlConnection& c) -> Result<std::vector<OutboxEvent>> {
     std::vector<OutboxEvent> out;
+    // Every row holds at least one event, so `limit` rows are enough; whole rows only.
     for (auto& r : c.query("SELECT id, kind, payload, created_at FROM outbox ORDER BY id LIMIT ?", {v(limit)})) {
       if (r.s(1) == kBatchEventsKind) expand_batch_events(r.i(0), r.s(2), out);
       else out.push_back(OutboxEvent{r.i(0), r.s(1), r.s(2), r.s(3)});
+      if (out.size() >= static_cast<size_t>(limit)) break;
     }
     return out;
   });

@@ -168,9 +168,10 @@ class Store {
   virtual std::string metrics_text() const { return {}; }
 
   // Event outbox, filled only when the store was opened with the outbox on: purchases and prize
-  // settlements write their events in the same transaction. pending_events returns the events of
-  // the oldest `limit` outbox rows, in order; ack_events deletes published rows (unknown ids are
-  // ignored, so several relays may ack the same row).
+  // settlements write their events in the same transaction. pending_events returns the oldest
+  // unpublished events in order, whole outbox rows (at least one) until there are `limit`;
+  // ack_events deletes published rows (unknown ids are ignored, so several relays may ack the
+  // same row).
   virtual Result<std::vector<OutboxEvent>> pending_events(int /*limit*/) { return std::vector<OutboxEvent>{}; }
   virtual Status ack_events(const std::vector<long long>& /*ids*/) { return Status::Ok(); }
 };

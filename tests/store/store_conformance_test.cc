@@ -572,6 +572,13 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   EXPECT_EQ(together, GetParam() == "mariadb");
   const bool batched_row = std::any_of(events->begin(), events->end(), [](const OutboxEvent& e) { return e.index > 0; });
   EXPECT_EQ(batched_row, GetParam() == "mariadb");
+  // A smaller limit returns whole rows only: every event of the last row it returns.
+  auto first = s->pending_events(2);
+  ASSERT_GE(first->size(), 2u);
+  const long long last_row = first->back().id;
+  auto in_last_row = [&](const OutboxEvent& e) { return e.id == last_row; };
+  EXPECT_EQ(std::count_if(first->begin(), first->end(), in_last_row),
+            std::count_if(events->begin(), events->end(), in_last_row));
   // Acknowledging the rows clears every event of them.
   std::vector<long long> outbox_rows;
   for (const auto& e : *events) outbox_rows.push_back(e.id);
