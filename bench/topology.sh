@@ -34,8 +34,18 @@ cpu_ticks() { local p t=0; for p in $(pgrep -f "$1"); do t=$((t + $(awk '{print 
 parts=("mariadbd" "redis-server" "pension720 serve" "nginx: worker")
 declare -A before
 for p in "${parts[@]}"; do before[$p]=$(cpu_ticks "$p"); done
+# The whole machine: CPU ticks used (user + system, all cores) and context switches.
+machine() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8} /^ctxt/ {print $2}' /proc/stat | paste -sd' '; }
+read -r cpu0 ctxt0 <<<"$(machine)"
+# BENCH_PERF=FILE: a whole-machine CPU profile of the run (perf record -a -g), for `perf report -i FILE`.
+if [[ -n "${BENCH_PERF:-}" ]]; then
+  perf record -a -g -F 499 -o "$BENCH_PERF" -- sleep "$DURATION" >/dev/null 2>&1 &
+  PERF_PID=$!
+fi
 BENCH_TOKENS="$TOKENS" BENCH_THREADS=$THREADS \
   wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/purchase.lua "$LB" >"$TOPO_DIR/wrk.txt"
+read -r cpu1 ctxt1 <<<"$(machine)"
+[[ -n "${PERF_PID:-}" ]] && wait "$PERF_PID"
 grep -E "Requests/sec|50%|99%|Non-2xx" "$TOPO_DIR/wrk.txt"
 hz=$(getconf CLK_TCK)
 for p in "${parts[@]}"; do
@@ -46,6 +56,9 @@ sold=$(mariadb -h 127.0.0.1 -P "$TOPO_DB_PORT" -u pension -p"${TOPO_DB_PASSWORD:
   -e "SELECT COUNT(*) FROM tickets" 2>/dev/null || echo "?")
 echo "purchases_per_sec=$(awk '/Requests\/sec/ {print $2}' "$TOPO_DIR/wrk.txt")"
 echo "tickets_sold=$sold"
+# Per purchase, over the whole machine (wrk included): the figures that drift least with its speed.
+awk -v n="$sold" -v c=$((cpu1 - cpu0)) -v x=$((ctxt1 - ctxt0)) -v hz="$hz" \
+  'BEGIN { if (n > 0) printf "machine_cpu_us_per_purchase=%.0f\ncontext_switches_per_purchase=%.1f\n", c / hz * 1e6 / n, x / n }'
 # Group-commit batch size of each instance (purchases per MariaDB transaction): the larger, the
 # cheaper each purchase is for MariaDB.
 for ((i = 0; i < INSTANCES; i++)); do
