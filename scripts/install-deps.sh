@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libssl-dev
-  libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev
+  libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-requests python3-jwt
   curl
