@@ -7,13 +7,19 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 
 #include "domain/prize.h"
 #include "domain/sold_index.h"
 #include "domain/ticket.h"
+#include "store/factory.h"
+#include "store/mysql_connection.h"
 #include "store/sql_store.h"
 #include "store/sqlite_connection.h"
 
@@ -110,6 +116,70 @@ void BM_GroupCommitPurchases(benchmark::State& state) {
   state.counters["cpu_us_per_purchase"] = (us(after) - us(before)) / static_cast<double>(bought);
 }
 BENCHMARK(BM_GroupCommitPurchases)->Iterations(40)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// CPU seconds used so far by every process named `comm` (MariaDB's server: mariadbd).
+double cpu_seconds_of(const std::string& comm) {
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream name(entry.path() / "comm");
+    std::string n;
+    if (!std::getline(name, n) || n != comm) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string f;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i)
+      if (i == 14) utime = std::stoll(f);
+      else if (i == 15) stime = std::stoll(f);
+    total += static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return total;
+}
+
+// The same on MariaDB (PENSION_BENCH_MYSQL=mysql://user:pass@host:port/db; the database is
+// dropped first), with the outbox on as in the scale-out topology: 16 purchases in flight at a
+// time, about the batches the topology's instances make. mariadb_us_per_purchase is the CPU the
+// MariaDB server on this machine used per purchase (its statements, commits, context switches),
+// the figure set-based batches are written to lower; compare builds side by side.
+void BM_GroupCommitPurchasesMariadb(benchmark::State& state) {
+  const char* url = std::getenv("PENSION_BENCH_MYSQL");
+  if (!url) {
+    state.SkipWithError("PENSION_BENCH_MYSQL is not set");
+    return;
+  }
+  constexpr int kBuyers = 64, kInFlight = 16, kPerIteration = 320;
+  {
+    store::MysqlConnection c(store::parse_mysql_url(url));
+    c.exec("DROP DATABASE IF EXISTS " + store::parse_mysql_url(url).database);
+  }
+  auto s = store::open_store(url, {.outbox = true});
+  for (int u = 0; u < kBuyers; ++u) (void)s->deposit("buyer" + std::to_string(u), 1'000'000'000'000LL, "bench", "bench");
+  int next = 0;
+  long long bought = 0;
+  const double db_before = cpu_seconds_of("mariadbd");
+  for (auto _ : state) {
+    for (int sent = 0; sent < kPerIteration; sent += kInFlight) {
+      std::atomic<int> left{kInFlight}, failed{0};
+      std::promise<void> all;
+      for (int i = 0; i < kInFlight; ++i, ++next) {
+        store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
+                                   "2026-11-24T12:00:00+09:00", "", ""};
+        s->purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
+          if (!r.ok()) ++failed;
+          if (--left == 0) all.set_value();
+        });
+      }
+      all.get_future().wait();
+      if (failed) state.SkipWithError("a purchase failed");
+    }
+    bought += kPerIteration;
+  }
+  state.SetItemsProcessed(bought);
+  state.counters["mariadb_us_per_purchase"] = (cpu_seconds_of("mariadbd") - db_before) * 1e6 / static_cast<double>(bought);
+}
+BENCHMARK(BM_GroupCommitPurchasesMariadb)->Iterations(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Uniform auto pick when only 500 of 5,000,000 tickets are left.
 void BM_AutoPickNearlySoldOut(benchmark::State& state) {
