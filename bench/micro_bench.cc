@@ -78,33 +78,45 @@ void BM_SettleSoldOutRound(benchmark::State& state) {
 }
 BENCHMARK(BM_SettleSoldOutRound)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
+constexpr int kBuyers = 64;
+
+void fund_buyers(store::Store& s) {
+  for (int u = 0; u < kBuyers; ++u) (void)s.deposit("buyer" + std::to_string(u), 1'000'000'000'000LL, "bench", "bench");
+}
+
+// Queues `count` single-ticket purchases of tickets next, next + 1, ... by the buyers in turn
+// and waits for all of them; false if any failed.
+bool buy_together(store::Store& s, int& next, int count) {
+  std::atomic<int> left{count}, failed{0};
+  std::promise<void> all;
+  for (int i = 0; i < count; ++i, ++next) {
+    store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
+                               "2026-11-24T12:00:00+09:00", "", ""};
+    s.purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
+      if (!r.ok()) ++failed;
+      if (--left == 0) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  return failed == 0;
+}
+
 // The store alone: single-ticket purchases by 64 buyers through SQLite group commit, batches of
 // at most 32 (about what 64 HTTP connections give), every batch synced. A fixed count of
 // iterations so that `valgrind --tool=callgrind` counts the same work for two builds;
 // cpu_us_per_purchase is the process's CPU (the writer's, nearly all) per purchase.
 void BM_GroupCommitPurchases(benchmark::State& state) {
-  constexpr int kBuyers = 64, kPerIteration = 320;
+  constexpr int kPerIteration = 320;
   const std::string path = "/tmp/pension720-purchase-bench.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   store::SqlStore s([&] { return std::make_unique<SqliteConnection>(path); }, 32);
-  for (int u = 0; u < kBuyers; ++u) (void)s.deposit("buyer" + std::to_string(u), 1'000'000'000'000LL, "bench", "bench");
+  fund_buyers(s);
   int next = 0;
   long long bought = 0;
   rusage before{};
   getrusage(RUSAGE_SELF, &before);
   for (auto _ : state) {
-    std::atomic<int> left{kPerIteration}, failed{0};
-    std::promise<void> all;
-    for (int i = 0; i < kPerIteration; ++i, ++next) {
-      store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
-                                 "2026-11-24T12:00:00+09:00", "", ""};
-      s.purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
-        if (!r.ok()) ++failed;
-        if (--left == 0) all.set_value();
-      });
-    }
-    all.get_future().wait();
-    if (failed) state.SkipWithError("a purchase failed");
+    if (!buy_together(s, next, kPerIteration)) state.SkipWithError("a purchase failed");
     bought += kPerIteration;
   }
   rusage after{};
@@ -127,12 +139,14 @@ double cpu_seconds_of(const std::string& comm) {
     std::ifstream stat(entry.path() / "stat");
     std::string line;
     std::getline(stat, line);
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::string f;
+    const size_t name_end = line.rfind(')');
+    if (name_end == std::string::npos) continue;
+    // Fields 14 and 15 (utime, stime), counted from the state after the command name's ')'.
+    std::istringstream fields(line.substr(name_end + 2));
+    std::string skip;
+    for (int field = 3; field < 14; ++field) fields >> skip;
     long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> f; ++i)
-      if (i == 14) utime = std::stoll(f);
-      else if (i == 15) stime = std::stoll(f);
+    fields >> utime >> stime;
     total += static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
   return total;
@@ -149,31 +163,17 @@ void BM_GroupCommitPurchasesMariadb(benchmark::State& state) {
     state.SkipWithError("PENSION_BENCH_MYSQL is not set");
     return;
   }
-  constexpr int kBuyers = 64, kInFlight = 16, kPerIteration = 320;
-  {
-    store::MysqlConnection c(store::parse_mysql_url(url));
-    c.exec("DROP DATABASE IF EXISTS " + store::parse_mysql_url(url).database);
-  }
+  constexpr int kInFlight = 16, kPerIteration = 320;
+  const store::MysqlParams params = store::parse_mysql_url(url);
+  store::MysqlConnection(params).exec("DROP DATABASE IF EXISTS " + params.database);
   auto s = store::open_store(url, {.outbox = true});
-  for (int u = 0; u < kBuyers; ++u) (void)s->deposit("buyer" + std::to_string(u), 1'000'000'000'000LL, "bench", "bench");
+  fund_buyers(*s);
   int next = 0;
   long long bought = 0;
   const double db_before = cpu_seconds_of("mariadbd");
   for (auto _ : state) {
-    for (int sent = 0; sent < kPerIteration; sent += kInFlight) {
-      std::atomic<int> left{kInFlight}, failed{0};
-      std::promise<void> all;
-      for (int i = 0; i < kInFlight; ++i, ++next) {
-        store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
-                                   "2026-11-24T12:00:00+09:00", "", ""};
-        s->purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
-          if (!r.ok()) ++failed;
-          if (--left == 0) all.set_value();
-        });
-      }
-      all.get_future().wait();
-      if (failed) state.SkipWithError("a purchase failed");
-    }
+    for (int sent = 0; sent < kPerIteration; sent += kInFlight)
+      if (!buy_together(*s, next, kInFlight)) state.SkipWithError("a purchase failed");
     bought += kPerIteration;
   }
   state.SetItemsProcessed(bought);
