@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <random>
@@ -698,7 +699,23 @@ TEST_P(StoreConformance, LingeringWriterFillsItsBatchAndStopsAtOnce) {
 // MariaDB only: a ticket sold by another transaction after the batch read the sold tickets but
 // before it inserted its own makes the set-based write fail; the batch then falls back to
 // buying one by one, and answers exactly.
-class MariadbBatch : public StoreConformance {};
+class MariadbBatch : public StoreConformance {
+ protected:
+  // Polls `done` until it holds or 20 s pass. The interval is a poll period, not a wait for the
+  // event: INNODB_TRX, which the conditions read, is a cache refreshed only when last read over
+  // 0.1 s ago, so polling faster would never see it change.
+  static bool poll_until(const std::function<bool()>& done) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    return true;
+  }
+  bool lock_wait(MysqlConnection& watcher) {
+    return !watcher.query("SELECT 1 FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", {}).empty();
+  }
+};
 
 TEST_P(MariadbBatch, TicketSoldConcurrentlyFallsBackToOneByOne) {
   auto s = open(/*outbox=*/true);
@@ -714,15 +731,7 @@ TEST_P(MariadbBatch, TicketSoldConcurrentlyFallsBackToOneByOne) {
   s->purchase_async(cmd("bob", {43}), [&b](Result<PurchaseRecord> r) { b.set_value(std::move(r)); });
   // Wait until the store's insert is blocked on the rival's row (a lock wait), then commit it.
   MysqlConnection watcher(mysql_);
-  bool waiting = false;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!waiting && std::chrono::steady_clock::now() < give_up) {
-    waiting = !watcher.query("SELECT 1 FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'", {}).empty();
-    // Poll interval, not a wait for the event: INNODB_TRX is a cache refreshed only when last
-    // read over 0.1 s ago, so polling faster would never see it change.
-    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  }
-  ASSERT_TRUE(waiting);
+  ASSERT_TRUE(poll_until([&] { return lock_wait(watcher); }));
   rival.exec("COMMIT");
   auto ra = a.get_future().get();
   auto rb = b.get_future().get();
@@ -736,6 +745,54 @@ TEST_P(MariadbBatch, TicketSoldConcurrentlyFallsBackToOneByOne) {
   auto rows = s->tickets_of_round(kRound);
   ASSERT_EQ(rows->size(), 2u);  // the rival's 42 and bob's 43; alice's 41 rolled back
   EXPECT_EQ(s->pending_events(100)->size(), 1u);
+}
+
+// MariaDB only: a batch locks only its own buyers' rows. Another instance's transaction holding
+// one buyer's wallet and round count must not hold up a batch of other buyers (a full scan FOR
+// UPDATE of those small tables, which the optimizer preferred, waited for every locked row).
+TEST_P(MariadbBatch, OtherBuyersLockedRowsDoNotHoldUpABatch) {
+  // Declared before the store, which may still answer into them if an assertion returns early.
+  std::counting_semaphore<8> entered(0), gate(0);
+  std::vector<std::promise<Result<PurchaseRecord>>> done(8);
+  auto s = open(/*outbox=*/true);
+  std::vector<std::string> buyers;
+  for (int i = 0; i < 8; ++i) {  // each has a wallet and a round count: small tables
+    buyers.push_back("buyer" + std::to_string(i));
+    ASSERT_TRUE(s->deposit(buyers[i], 10'000, "t", "t").ok());
+    ASSERT_TRUE(s->purchase(cmd(buyers[i], {100 + i})).ok());
+  }
+  MysqlConnection rival(mysql_);  // another instance, in the middle of buying for buyer0
+  rival.exec("START TRANSACTION");
+  rival.query("SELECT balance FROM wallets WHERE user_id = 'buyer0' FOR UPDATE", {});
+  rival.query("SELECT tickets FROM user_rounds WHERE user_id = 'buyer0' FOR UPDATE", {});
+  // One batch of the seven others: the screen holds the writer until all are queued.
+  s->set_purchase_screen([&](const std::vector<const PurchaseCommand*>& cmds) {
+    entered.release();
+    gate.acquire();
+    return std::vector<std::optional<Error>>(cmds.size());
+  });
+  std::vector<std::future<Result<PurchaseRecord>>> answers;
+  for (size_t i = 1; i < buyers.size(); ++i) {
+    answers.push_back(done[i].get_future());
+    s->purchase_async(cmd(buyers[i], {200 + static_cast<int>(i)}),
+                      [&done, i](Result<PurchaseRecord> r) { done[i].set_value(std::move(r)); });
+    if (i == 1) entered.acquire();  // the writer holds [1]; the rest queue behind it
+  }
+  gate.release(8);
+  MysqlConnection watcher(mysql_);
+  bool waited = false;
+  auto all_answered = [&] {
+    return std::all_of(answers.begin(), answers.end(),
+                       [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+  };
+  ASSERT_TRUE(poll_until([&] { return all_answered() || (waited = lock_wait(watcher)); }));
+  EXPECT_FALSE(waited) << "a batch of other buyers waited for the rival's locks";
+  rival.exec("COMMIT");
+  for (auto& f : answers) {
+    auto r = f.get();
+    EXPECT_TRUE(r.ok()) << r.error().message;
+  }
+  EXPECT_EQ(s->tickets_of_round(kRound)->size(), 15u);
 }
 
 INSTANTIATE_TEST_SUITE_P(MariaDb, MariadbBatch, ::testing::Values("mariadb"),
