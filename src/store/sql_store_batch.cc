@@ -31,11 +31,11 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
   reads.push_back({"SAVEPOINT together", {}});
   // FORCE INDEX: on a small table the optimizer prefers a full scan, and a scan FOR UPDATE waits
   // for every row another batch holds, which serialised all instances' batches.
-  reads.push_back({"SELECT user_id, balance FROM wallets FORCE INDEX (PRIMARY) WHERE user_id IN (" + placeholders(users.size()) +
-                       ") ORDER BY user_id FOR UPDATE",
+  reads.push_back({"SELECT user_id, balance FROM wallets FORCE INDEX (PRIMARY) WHERE user_id IN (" +
+                       placeholders(users.size()) + ") ORDER BY user_id FOR UPDATE",
                    by_user});
-  reads.push_back({"SELECT user_id, round, tickets FROM user_rounds FORCE INDEX (PRIMARY) WHERE user_id IN (" + placeholders(users.size()) +
-                       ") AND round IN (" + placeholders(rounds.size()) + ") FOR UPDATE",
+  reads.push_back({"SELECT user_id, round, tickets FROM user_rounds FORCE INDEX (PRIMARY) WHERE user_id IN (" +
+                       placeholders(users.size()) + ") AND round IN (" + placeholders(rounds.size()) + ") FOR UPDATE",
                    by_user_round});
   reads.push_back({"SELECT round, ticket FROM tickets WHERE round IN (" + placeholders(rounds.size()) +
                        ") AND ticket IN (" + placeholders(tickets.size()) + ")",
