@@ -98,6 +98,11 @@ Config load_config(const Flags& flags) {
     if (c.server.cors_origins.empty()) bad("server.cors-origins", "must list at least one origin or *");
   }
 
+  if (auto v = pick(flags.compat, "PENSION_COMPAT", "compat")) {
+    if (*v != "predecessor" && *v != "none") bad("compat (--compat, PENSION_COMPAT)", "must be predecessor or none, got '" + *v + "'");
+    c.server.predecessor_compat = *v == "predecessor";
+  }
+
   if (auto v = pick(flags.db, "PENSION_DB", "store.url")) c.db = *v;
   if (c.db.rfind("sqlite:", 0) != 0 && c.db.rfind("mysql://", 0) != 0)
     bad("store.url (--db)", "must start with sqlite: or mysql://, got '" + c.db + "'");

@@ -31,7 +31,7 @@ struct Config {
 // Raw values from flags (empty optional = not given).
 struct Flags {
   std::optional<int> port;
-  std::optional<std::string> db, redis, token_secret, now, config;
+  std::optional<std::string> db, redis, token_secret, now, config, compat;
   bool demo = false;
 };
 

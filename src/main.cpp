@@ -93,12 +93,13 @@ int serve(const p720::Flags& flags) {
                      [&metrics] { return metrics.text(); }};
   auto router = http::make_api(deps);
   http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);
-  router->set_limiter([&limiter](const std::string& user) { return limiter.allow(user); });
+  router->set_limiter([&limiter](const std::string& user) { return limiter.acquire(user); });
 
   http::Server server(cfg.server, *router, metrics);
   server.start();
-  spdlog::info(R"({{"msg":"listening","port":{},"db":"{}","demo":{},"now":"{}"}})", server.port(),
+  spdlog::info(R"({{"msg":"listening","port":{},"db":"{}","demo":{},"compat":"{}","now":"{}"}})", server.port(),
                cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,
+               cfg.server.predecessor_compat ? "predecessor" : "none",
                format_kst(clock.now()));
   server.run();
   // Finish (and answer) any write still queued while everything it calls back into is alive.
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--now", flags.now, "Start the service clock at this ISO-8601 instant (PENSION_NOW)");
   serve_cmd->add_flag("--demo", flags.demo, "Demo mode: users may deposit to themselves (PENSION_DEMO=1)");
   serve_cmd->add_option("--config", flags.config, "YAML configuration file (PENSION_CONFIG)");
+  serve_cmd->add_option("--compat", flags.compat,
+                        "predecessor: errors on the predecessor's routes as plain text (PENSION_COMPAT)");
 
   std::string user, name, email, role;
   long long ttl = 86400;

@@ -759,7 +759,7 @@
         el('span', { class: 'group-tag', text: groupLabel(group) }),
         el('span', { class: 'number', text: number })),
       el('span', { class: `result r${result < 0 ? 'lose' : result}`, text: resultLabel(result) }),
-      el('span', { class: 'meta', text: t.createAt ? `구매 ${formatInstant(t.createAt)}` : '' }));
+      el('span', { class: 'meta', text: (t.createdAt ?? t.createAt) ? `구매 ${formatInstant(t.createdAt ?? t.createAt)}` : '' }));
     }));
   }
 

@@ -91,11 +91,26 @@ bool RoundCalendar::on_sale(int round, Instant now) const {
   return sales_open_at(round) <= now && now < sales_close_at(round);
 }
 
-std::string RoundCalendar::draw_date(int round) const {
-  const std::chrono::year_month_day ymd{draw_day(round)};
+std::string RoundCalendar::draw_date(int round) const { return kst_date(at_kst(draw_day(round), 0)); }
+
+std::optional<int> RoundCalendar::round_drawn_on(std::string_view date) const {
+  size_t pos = 0;
+  auto ymd = read_date(date, pos);
+  if (!ymd || pos != date.size()) return std::nullopt;
+  const long long day_count = (sys_days(*ymd) - first_day_).count();
+  if (day_count < 0 || day_count % kDaysPerRound != 0 || day_count / kDaysPerRound >= 1000000) return std::nullopt;
+  return static_cast<int>(day_count / kDaysPerRound + 1);
+}
+
+bool parse_date(std::string_view s) {
+  size_t pos = 0;
+  return read_date(s, pos) && pos == s.size();
+}
+
+std::string kst_date(Instant t) {
+  const std::chrono::year_month_day ymd{kst_day_of(t)};
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()),
-                unsigned(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()));
   return buf;
 }
 

@@ -53,6 +53,10 @@ class RoundCalendar {
 
   // The KST draw date of the round, "YYYY-MM-DD".
   std::string draw_date(int round) const;
+  // The round drawn on the KST date "YYYY-MM-DD": nullopt when no round is drawn that day
+  // (not a draw day, or before round 1). Throws nothing; a malformed date is also nullopt —
+  // callers that must tell the two apart check the form with parse_date first.
+  std::optional<int> round_drawn_on(std::string_view date) const;
 
   const CalendarConfig& config() const { return config_; }
 
@@ -73,6 +77,12 @@ std::string format_kst(Instant t);
 // missing offset (a local time names no instant), impossible dates such as 2026-02-30,
 // out-of-range fields, trailing characters.
 std::optional<Instant> parse_instant(std::string_view s);
+
+// A KST calendar date "YYYY-MM-DD" that exists (2026-02-30 does not); false otherwise.
+bool parse_date(std::string_view s);
+
+// The KST calendar date "YYYY-MM-DD" of an instant.
+std::string kst_date(Instant t);
 
 // "HH:MM" (two digits each, 00:00..23:59) → minutes after midnight, for configuration.
 std::optional<int> parse_hhmm(std::string_view s);

@@ -34,10 +34,11 @@ struct Error {
   ErrorCode code;
   std::string message;      // human-readable, Korean where a client sees it
   std::vector<int> tickets; // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
+  int retry_after_seconds = 0;  // TOO_MANY_REQUESTS: when to try again (0: the edge's default)
 };
 
 inline Error make_error(ErrorCode code, std::string message = {}, std::vector<int> tickets = {}) {
-  return Error{code, std::move(message), std::move(tickets)};
+  return Error{code, std::move(message), std::move(tickets), 0};
 }
 
 // Result<T> holds either a value or an Error. Result<void> is spelled Status.
@@ -74,7 +75,7 @@ class [[nodiscard]] Status {
   const Error& error() const { return error_; }
 
  private:
-  Error error_{ErrorCode::kInternal, {}, {}};
+  Error error_{ErrorCode::kInternal, {}, {}, 0};
   bool ok_ = true;
 };
 

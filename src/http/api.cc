@@ -276,13 +276,26 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
   r.add({"GET", "/api/v1/pension/winnings", Access::kUser, [&draws](Context& c) {
            return reply(draws.winnings(c.actor()), 200, [](const auto& v) { return array_of(v, winning_json); });
          }});
+  // The predecessor's draw reads answer List<…>: one row for a drawn round (or date), [] otherwise.
+  auto draw_list = [&draws](int round, Json (*render)(const store::DrawRecord&)) {
+    auto summary = draws.summary(round);
+    if (!summary.ok() && summary.error().code == ErrorCode::kNotFound) return json(200, Json::array());
+    return reply(summary, 200, [&](const app::DrawSummary& s) { return Json::array({render(s.draw)}); });
+  };
   for (bool is_bonus : {false, true}) {
     const std::string base = is_bonus ? "/api/v1/pension-bonus" : "/api/v1/pension-win";
     auto render = is_bonus ? bonus_json : win_json;
-    r.add({"GET", base + "/round", Access::kPublic, [&draws, render](Context& c) {
+    r.add({"GET", base + "/round", Access::kPublic, [draw_list, render](Context& c) {
              auto round = round_param(c.req, std::nullopt);
              if (!round.ok()) return error_response(round.error());
-             return reply(draws.summary(*round), 200, [&](const app::DrawSummary& s) { return render(s.draw); });
+             return draw_list(*round, render);
+           }});
+    r.add({"GET", base + "/date", Access::kPublic, [d, draw_list, render](Context& c) {
+             const auto date = c.req.query_param("date");
+             if (!date || !parse_date(*date))
+               return error_response(ErrorCode::kInvalidRequest, "date 값은 YYYY-MM-DD 형식의 날짜여야 합니다.");
+             const auto round = d.calendar.round_drawn_on(*date);
+             return round ? draw_list(*round, render) : json(200, Json::array());
            }});
     r.add({"GET", base + "/all", Access::kPublic, [&draws, render](Context&) {
              return reply(draws.all(), 200, [&](const auto& v) { return array_of(v, render); });
@@ -297,7 +310,9 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
       r.add({"GET", path, Access::kPublic, [&draws, is_bonus, pos](Context&) {
                return reply(draws.statistics(is_bonus, pos), 200, [](const auto& v) {
                  Json out = Json::array();
-                 for (const auto& [number, count] : v) out.push_back({{"number", number}, {"count", count}});
+                 // `frequency` is the predecessor's column name; `count` stays for newer clients.
+                 for (const auto& [number, count] : v)
+                   out.push_back({{"number", number}, {"frequency", count}, {"count", count}});
                  return out;
                });
              }});

@@ -1,6 +1,7 @@
 // Error → HTTP mapping (SPEC §3 table).
 #include "http/errors.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "domain/ticket.h"
@@ -63,6 +64,12 @@ Response error_response(const Error& error) {
   r.status = m.status;
   // Messages may quote client input (e.g. the path); invalid UTF-8 must not make dump() throw.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The same text as the body's, invalid UTF-8 replaced as there.
+  r.error_message = nlohmann::json::parse(body["errorMessage"].dump(-1, ' ', false,
+                                                                   nlohmann::json::error_handler_t::replace))
+                        .get<std::string>();
+  // RFC 9110 §10.2.3: every 429 says when to come back (SPEC §3).
+  if (m.status == 429) r.headers.emplace_back("Retry-After", std::to_string(std::max(1, error.retry_after_seconds)));
   return r;
 }
 

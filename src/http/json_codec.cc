@@ -137,13 +137,17 @@ Json purchased_json(const store::TicketRow& t) {
   Json j = {{"ticketId", t.id}, {"userId", t.user_id}, {"round", t.round}};
   put_digits(j, Ticket::from_index(t.ticket));
   j["createAt"] = t.created_at;
+  j["createdAt"] = t.created_at;
   j["result"] = t.result;
   j["drawDate"] = nullable(t.draw_date);
   return j;
 }
 
 Json history_json(const store::TicketRow& t) {
-  Json j = {{"createAt", t.created_at}, {"round", t.round}};
+  // The predecessor's createAt was a LocalDate, and its front end compares it with a
+  // "YYYY-MM-DD" end date: the purchase's KST date. createdAt keeps the instant.
+  const auto instant = parse_instant(t.created_at);
+  Json j = {{"createAt", instant ? kst_date(*instant) : t.created_at}, {"createdAt", t.created_at}, {"round", t.round}};
   const auto ticket = Ticket::from_index(t.ticket);
   j["groupNum"] = ticket.group;
   put_digits(j, ticket);
@@ -178,7 +182,8 @@ namespace {
 
 // The predecessor's pension-win / pension-bonus shape: drawRound, firstNum…sixthNum, drawDate.
 Json draw_digits_json(const store::DrawRecord& d, int digits) {
-  Json j = {{"drawRound", d.round}};
+  // One draw per round: the round is the row's id (the predecessor's was its table's key).
+  Json j = {{"id", d.round}, {"drawRound", d.round}};
   const Ticket t{1, digits};
   const char* names[6] = {"firstNum", "secondNum", "thirdNum", "fourthNum", "fifthNum", "sixthNum"};
   for (int i = 0; i < 6; ++i) j[names[i]] = t.digit(i);

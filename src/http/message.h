@@ -27,6 +27,9 @@ struct Response {
   std::string body;
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
+  // For an error: the message the body carries, so predecessor mode can answer it as plain text
+  // (http/compat.h) without parsing the body again. Empty for successful answers.
+  std::string error_message;
 };
 
 }  // namespace p720::http

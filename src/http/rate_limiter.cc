@@ -2,11 +2,12 @@
 #include "http/rate_limiter.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace p720::http {
 
-bool RateLimiter::allow(const std::string& user) {
-  if (rate_ <= 0) return true;
+int RateLimiter::acquire(const std::string& user) {
+  if (rate_ <= 0) return 0;
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   // Buckets that have refilled completely carry no state; drop them now and then so memory is
@@ -23,9 +24,9 @@ bool RateLimiter::allow(const std::string& user) {
     b.tokens = std::min(burst_, b.tokens + std::chrono::duration<double>(now - b.last).count() * rate_);
     b.last = now;
   }
-  if (b.tokens < 1) return false;
+  if (b.tokens < 1) return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / rate_)));
   b.tokens -= 1;
-  return true;
+  return 0;
 }
 
 }  // namespace p720::http

@@ -13,8 +13,9 @@ class RateLimiter {
  public:
   // rate 0 turns limiting off.
   RateLimiter(double per_second, double burst) : rate_(per_second), burst_(burst) {}
-  // Takes one token for `user`; false when the bucket is empty.
-  bool allow(const std::string& user);
+  // Takes one token for `user`: 0 when taken, else the whole seconds until one is there again
+  // (at least 1), for Retry-After.
+  int acquire(const std::string& user);
 
  private:
   struct Bucket {

@@ -45,8 +45,12 @@ void Router::dispatch(const Request& req, std::string* route_out, Reply reply) c
       if (!claims.ok()) return reply(error_response(claims.error()));
       if (route.access == Access::kAdmin && !claims->admin)
         return reply(error_response(ErrorCode::kForbidden, "관리자 권한이 필요합니다."));
-      if (route.rate_limited && limiter_ && !limiter_(claims->user_id))
-        return reply(error_response(ErrorCode::kTooManyRequests, ""));
+      if (route.rate_limited && limiter_)
+        if (const int wait = limiter_(claims->user_id); wait > 0) {
+          Error e = make_error(ErrorCode::kTooManyRequests);
+          e.retry_after_seconds = wait;
+          return reply(error_response(e));
+        }
       ctx->claims = std::move(*claims);
     }
     if (route.async_handler) return route.async_handler(std::move(ctx), std::move(reply));

@@ -42,7 +42,8 @@ struct Route {
 
 class Router {
  public:
-  using Limiter = std::function<bool(const std::string& user)>;  // false → 429
+  // 0 → go on; otherwise 429 with Retry-After of that many seconds.
+  using Limiter = std::function<int(const std::string& user)>;
 
   explicit Router(const TokenAuthority& auth) : auth_(auth) {}
   void add(Route route) { routes_.push_back(std::move(route)); }

@@ -11,6 +11,7 @@
 #include <future>
 #include <random>
 
+#include "http/compat.h"
 #include "http/errors.h"
 
 namespace p720::http {
@@ -96,13 +97,28 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == net::error::connection_reset || ec == net::error::eof)
       return do_close();
     if (ec) {
-      ErrorCode code = ErrorCode::kInvalidRequest;
-      int status = 0;
-      if (ec == bhttp::error::body_limit) code = ErrorCode::kPayloadTooLarge;
-      if (ec == bhttp::error::header_limit) status = 431;
-      Response res = status ? Response{431, R"({"errorCode":"INVALID_REQUEST","errorMessage":"요청 헤더가 너무 큽니다."})"}
-                            : error_response(code, code == ErrorCode::kPayloadTooLarge ? "" : "잘못된 HTTP 요청입니다.");
-      res.headers.emplace_back("X-Request-Id", new_request_id());
+      Response res;
+      if (ec == bhttp::error::header_limit) {
+        res = error_response(ErrorCode::kInvalidRequest, "요청 헤더가 너무 큽니다.");
+        res.status = 431;
+      } else if (ec == bhttp::error::body_limit) {
+        res = error_response(ErrorCode::kPayloadTooLarge, "");
+      } else {
+        res = error_response(ErrorCode::kInvalidRequest, "잘못된 HTTP 요청입니다.");
+      }
+      // What the parser saw of the request, so the answer gets CORS, metrics, the log line and
+      // predecessor mode like any other.
+      Request req;
+      req.request_id = new_request_id();
+      // (A body over the limit is refused while the header is read, so is_header_done() may be
+      // false although the start line and the fields before the length are there.)
+      const auto& head = parser_->get();
+      req.method = std::string(head.method_string());
+      const std::string_view target(head.target().data(), head.target().size());
+      req.path = std::string(target.substr(0, target.find('?')));
+      if (auto origin = head.find(bhttp::field::origin); origin != head.end())
+        req.headers.emplace_back("origin", std::string(origin->value()));
+      server_.finish(req, res, "", Clock::now());
       return send(std::move(res), 11, false);
     }
     auto breq = parser_->release();
@@ -234,6 +250,7 @@ void Server::Impl::finish(const Request& req, Response& res, const std::string& 
     }
   }
   res.headers.emplace_back("X-Request-Id", req.request_id);
+  if (config.predecessor_compat) render_predecessor_error(req.method, req.path, res);
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   metrics.observe(route, req.method, res.status, seconds);
   if (config.access_log || res.status >= 500) {

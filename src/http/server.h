@@ -31,6 +31,8 @@ struct ServerConfig {
   size_t max_connections = 10000;
   std::vector<std::string> cors_origins = {"*"};
   bool access_log = true;
+  // Predecessor mode (http/compat.h): errors on the predecessor's routes as plain text.
+  bool predecessor_compat = false;
   std::chrono::seconds drain_timeout{20};
 };
 

@@ -207,5 +207,30 @@ TEST(FirstPaymentMonthTest, NextCalendarMonth) {
   EXPECT_EQ(first_payment_month("2026-11-26T00:00"), "");
 }
 
+TEST(RoundDrawnOnTest, EveryDrawDateMapsBackToItsRound) {
+  const RoundCalendar cal;
+  for (int round = 1; round <= 3000; ++round) {
+    ASSERT_EQ(cal.round_drawn_on(cal.draw_date(round)), round) << round;
+  }
+  EXPECT_EQ(cal.round_drawn_on("2026-11-26"), 343);
+  EXPECT_EQ(cal.round_drawn_on("2020-05-07"), 1);
+}
+
+TEST(RoundDrawnOnTest, OtherDaysAndBadDatesHaveNoRound) {
+  const RoundCalendar cal;
+  for (const char* s : {"2026-11-25", "2026-11-27", "2020-04-30", "2020-05-06", "1999-01-01", "2026-02-30",
+                        "2026-11-26T19:05", "26-11-26", "", "2026-1-26", "２０２６-11-26"})
+    EXPECT_FALSE(cal.round_drawn_on(s)) << s;
+}
+
+TEST(KstDateTest, DateOfAnInstantInKst) {
+  EXPECT_EQ(kst_date(*parse_instant("2026-11-24T14:59:59Z")), "2026-11-24");
+  EXPECT_EQ(kst_date(*parse_instant("2026-11-24T15:00:00Z")), "2026-11-25");
+  EXPECT_EQ(kst_date(*parse_instant("2026-12-31T23:30:00+09:00")), "2026-12-31");
+  EXPECT_TRUE(parse_date("2024-02-29"));
+  EXPECT_FALSE(parse_date("2025-02-29"));
+  EXPECT_FALSE(parse_date("2025-02-28 "));
+}
+
 }  // namespace
 }  // namespace p720

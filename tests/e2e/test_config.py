@@ -193,6 +193,7 @@ BAD_VALUES = [
     ({"redis__url": '"localhost:6379"'}, "redis.url"),
     ({"limits__rate_per_second": "5"}, "limits"),
     ({"clock__now": '"2026-11-24 12:00"'}, "clock.now"),
+    ({"compat": "spring"}, "compat"),
 ]
 
 

@@ -84,8 +84,9 @@ def test_no_draw_while_on_sale(world):
     expect_error(world.draw_on_sale, 409, "TIME_OUT")
     expect_error(world.random_on_sale, 409, "TIME_OUT")
     expect_error(world.summary_before, 404, "NOT_FOUND")
-    expect_error(world.win_before, 404, "NOT_FOUND")
-    expect_error(world.bonus_before, 404, "NOT_FOUND")
+    # The predecessor's List<…> reads: a round not drawn is an empty list, not a 404.
+    assert world.win_before.status_code == 200 and world.win_before.json() == []
+    assert world.bonus_before.status_code == 200 and world.bonus_before.json() == []
     for rows in world.results_before.values():
         assert rows and all(r["result"] == 0 and r["drawDate"] is None for r in rows)
 
@@ -287,11 +288,13 @@ def test_matching_predecessor_body(world):
     assert (body["round"], body["group"], body["number"], body["bonus"], body["drawDate"]) == (
         341, 4, "090807", "010203", "2026-11-12")
     win = srv.get("/api/v1/pension-win/round?round=341").json()
-    assert win == {"drawRound": 341, "groupNum": 4, "firstNum": 0, "secondNum": 9, "thirdNum": 0, "fourthNum": 8,
-                   "fifthNum": 0, "sixthNum": 7, "drawDate": "2026-11-12"}
+    assert win == [{"id": 341, "drawRound": 341, "groupNum": 4, "firstNum": 0, "secondNum": 9, "thirdNum": 0,
+                    "fourthNum": 8, "fifthNum": 0, "sixthNum": 7, "drawDate": "2026-11-12"}]
     bonus = srv.get("/api/v1/pension-bonus/round?round=341").json()
-    assert bonus == {"drawRound": 341, "firstNum": 0, "secondNum": 1, "thirdNum": 0, "fourthNum": 2, "fifthNum": 0,
-                     "sixthNum": 3, "drawDate": "2026-11-12"}
+    assert bonus == [{"id": 341, "drawRound": 341, "firstNum": 0, "secondNum": 1, "thirdNum": 0, "fourthNum": 2,
+                      "fifthNum": 0, "sixthNum": 3, "drawDate": "2026-11-12"}]
+    assert srv.get("/api/v1/pension-win/date?date=2026-11-12").json() == win
+    assert srv.get("/api/v1/pension-bonus/date?date=2026-11-12").json() == bonus
     # Same again → 200; different → 409; the same on round 343 → 200.
     again = srv.post("/api/v1/pension/matching", user="boss", admin=True, json=matching_body(341, 4, "090807", "010203"))
     assert again.status_code == 200 and again.json() == body
@@ -344,6 +347,7 @@ def test_win_and_bonus_lists_and_statistics(world):
         assert [s["number"] for s in stats] == values
         expected = {v: sum(1 for w in wins if w[pos] == v) for v in values}
         assert {s["number"]: s["count"] for s in stats} == expected, pos
+        assert all(s["frequency"] == s["count"] for s in stats), pos
     for pos in digit_names:
         stats = srv.get(f"/api/v1/statistics/bonus/{pos}").json()
         assert [s["number"] for s in stats] == list(range(10))
@@ -353,7 +357,7 @@ def test_win_and_bonus_lists_and_statistics(world):
     expect_error(srv.get("/api/v1/statistics/pension/seventhNum"), 404, "NOT_FOUND")
     expect_error(srv.get("/api/v1/pension-win/round"), 400, "INVALID_REQUEST")
     expect_error(srv.get("/api/v1/pension-win/round?round=abc"), 400, "INVALID_REQUEST")
-    expect_error(srv.get("/api/v1/pension-win/round?round=999"), 404, "NOT_FOUND")
+    assert srv.get("/api/v1/pension-win/round?round=999").json() == []
 
 
 def test_money_is_conserved_and_survives_a_restart(world):

@@ -326,6 +326,8 @@ def test_flooding_user_gets_429_and_nothing_more(tmp_path):
                 ok += 1
             else:
                 expect_error(r, 429, "TOO_MANY_REQUESTS")
+                # RFC 9110: when to come back, in whole seconds.
+                assert int(r.headers["Retry-After"]) >= 1, r.headers
                 limited += 1
         assert ok >= 100 and limited > 0, (ok, limited)
         assert srv.balance(u) == 10 * ok
