@@ -14,6 +14,8 @@ PACKAGES=(
 # Servers and tools for the test suite and benchmarks (not needed just to run the server).
 if [[ "${1:-}" != "--runtime-only" ]]; then
   PACKAGES+=(redis-server mariadb-server mariadb-client nginx wrk clang libclang-rt-14-dev chromium)
+  # Prometheus and promtool for tests/e2e/test_prometheus.py (which parses the scrape config with PyYAML).
+  PACKAGES+=(prometheus python3-yaml)
   # Node.js >= 20 for the browser test: this machine kind ships it; Debian's own is older.
   command -v node >/dev/null || PACKAGES+=(nodejs npm)
 fi

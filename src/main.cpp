@@ -77,15 +77,24 @@ int serve(const p720::Flags& flags) {
   http::Metrics metrics;
   metrics.add_source([&store] { return store->metrics_text(); });
   metrics.add_source([&] {
+    using M = http::Metrics;
     const auto now = clock.now();
     const int round = calendar.current_round(now);
-    return "# TYPE pension_purchases_total counter\npension_purchases_total " + std::to_string(sales.purchases_made()) +
-           "\n# TYPE pension_tickets_purchased_total counter\npension_tickets_purchased_total " +
-           std::to_string(sales.tickets_sold()) +
-           "\n# TYPE pension_active_holds gauge\npension_active_holds " + std::to_string(holds.active(now)) +
-           "\n# TYPE pension_tickets_sold gauge\npension_tickets_sold{round=\"" + std::to_string(round) + "\"} " +
-           std::to_string(sold.sold_count(round)) + "\n";
+    return M::sample("pension_purchases_total", "counter",
+                     "Purchases this instance committed (checkouts and direct purchases; replays not counted).",
+                     sales.purchases_made()) +
+           M::sample("pension_tickets_purchased_total", "counter", "Tickets in those purchases.",
+                     sales.tickets_sold()) +
+           M::sample("pension_active_holds", "gauge", "Tickets held in carts now (this instance's view).",
+                     static_cast<long long>(holds.active(now))) +
+           M::sample("pension_tickets_sold", "gauge", "Tickets sold in the current round.", sold.sold_count(round),
+                     "round=\"" + std::to_string(round) + "\"");
   });
+  if (redis_client)
+    metrics.add_source([&redis_client] {
+      return http::Metrics::sample("pension_redis_up", "gauge", "1 when Redis answered a PING at this scrape, else 0.",
+                                   redis_client->ping() ? 1 : 0);
+    });
   std::function<std::vector<std::pair<std::string, bool>>()> health_extras;
   if (redis_client)
     health_extras = [&redis_client] { return std::vector<std::pair<std::string, bool>>{{"redis", redis_client->ping()}}; };

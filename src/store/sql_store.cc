@@ -363,6 +363,7 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>
   if (batch.empty()) return;
   ++batches_;
   batch_jobs_ += static_cast<long long>(batch.size());
+  ++batch_sizes_[std::lower_bound(kBatchBuckets.begin(), kBatchBuckets.end(), batch.size()) - kBatchBuckets.begin()];
   std::string failure;
   bool retry_alone = false;
   try {
@@ -449,6 +450,7 @@ void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Job* job) {
     } catch (const SqlError& e) {
       try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
       if (e.kind == SqlError::Kind::kRetry && attempt < kAttempts) continue;
+      ++errors_;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
       if (e.kind == SqlError::Kind::kConnection) {
         try { conn = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
@@ -490,6 +492,7 @@ Result<T> SqlStore::read(const std::function<Result<T>(SqlConnection&)>& body) {
       // A connection that threw is dropped, not returned to the pool. A pooled one may have
       // been closed by the server (restart, idle timeout): reads are safe to try once more.
       if (e.kind == SqlError::Kind::kConnection && attempt == 0) continue;
+      ++errors_;
       return unavailable(e.what());
     }
   }
@@ -910,14 +913,34 @@ Status SqlStore::ack_events(const std::vector<long long>& ids) {
 }
 
 std::string SqlStore::metrics_text() const {
-  return "# TYPE pension_store_batches_total counter\npension_store_batches_total " + std::to_string(batches_.load()) +
-         "\n# TYPE pension_store_batch_jobs_total counter\npension_store_batch_jobs_total " +
-         std::to_string(batch_jobs_.load()) + "\n# TYPE pension_store_errors_total counter\npension_store_errors_total " +
-         std::to_string(errors_.load()) +
-         "\n# TYPE pension_store_purchases_together_total counter\npension_store_purchases_together_total " +
-         std::to_string(together_.load()) +
-         "\n# TYPE pension_store_together_fallbacks_total counter\npension_store_together_fallbacks_total " +
-         std::to_string(together_fallbacks_.load()) + "\n";
+  auto counter = [](const char* name, const char* help, long long value) {
+    return std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  std::string out =
+      counter("pension_store_batches_total", "Group-commit transactions (batches) the writers ran.", batches_.load()) +
+      counter("pension_store_batch_jobs_total",
+              "Writes (jobs) run in those batches; jobs/batches is the mean batch size.", batch_jobs_.load()) +
+      counter("pension_store_errors_total",
+              "SQL errors: failed batches, and writes or reads that failed for their caller.", errors_.load()) +
+      counter("pension_store_purchases_together_total", "Purchases decided together by the set-based batch path.",
+              together_.load()) +
+      counter("pension_store_together_fallbacks_total",
+              "Set-based batches that fell back to one purchase at a time (a ticket sold concurrently).",
+              together_fallbacks_.load());
+  // Buckets read one by one while writers run: _count is their sum, so it always equals +Inf.
+  out += "# HELP pension_store_batch_size Jobs per group-commit batch.\n# TYPE pension_store_batch_size histogram\n";
+  long long cumulative = 0;
+  for (size_t i = 0; i < kBatchBuckets.size(); ++i) {
+    cumulative += batch_sizes_[i].load();
+    out += "pension_store_batch_size_bucket{le=\"" + std::to_string(kBatchBuckets[i]) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  cumulative += batch_sizes_.back().load();
+  out += "pension_store_batch_size_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += "pension_store_batch_size_sum " + std::to_string(batch_jobs_.load()) + "\n";
+  out += "pension_store_batch_size_count " + std::to_string(cumulative) + "\n";
+  return out;
 }
 
 Status SqlStore::ping() {

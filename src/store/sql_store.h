@@ -4,6 +4,7 @@
 // answered only after the whole batch has committed durably. Reads use a pool of connections.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -128,8 +129,13 @@ class SqlStore final : public Store {
   std::condition_variable stop_cv_;  // wakes checkpoint_thread_ at stop
   void checkpoint_loop();
 
-  // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors.
+  // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors that
+  // reached a caller (or failed a whole batch).
   std::atomic<long long> batches_{0}, batch_jobs_{0}, errors_{0};
+  // Batches by size: batch_sizes_[i] counts those of at most kBatchBuckets[i] jobs (and more
+  // than the bound before); the last slot those larger than every bound.
+  static constexpr std::array<size_t, 9> kBatchBuckets = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  std::array<std::atomic<long long>, kBatchBuckets.size() + 1> batch_sizes_{};
   // Purchases decided by purchase_together, and its fall-backs to one by one.
   std::atomic<long long> together_{0}, together_fallbacks_{0};
 
