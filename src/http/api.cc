@@ -3,6 +3,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "domain/ticket.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
@@ -58,8 +60,11 @@ std::string request_hash(const Request& req, const Json& body, const std::string
 Result<std::string> idempotency_key(const Request& req) {
   auto key = req.header("idempotency-key");
   if (!key) return std::string();
-  if (key->empty() || key->size() > 128)
-    return make_error(ErrorCode::kInvalidRequest, "Idempotency-Key는 1~128자여야 합니다.");
+  // Visible ASCII only (a UUID or a token): the key is stored and compared byte for byte, and
+  // invalid UTF-8 must be refused here rather than by the database.
+  if (key->empty() || key->size() > 128 ||
+      std::any_of(key->begin(), key->end(), [](char ch) { return ch < 0x21 || ch > 0x7e; }))
+    return make_error(ErrorCode::kInvalidRequest, "Idempotency-Key는 공백 없는 ASCII 1~128자여야 합니다.");
   return std::string(*key);
 }
 

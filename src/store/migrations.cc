@@ -54,6 +54,13 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE outbox (id {ID}, kind VARCHAR(16) NOT NULL, payload TEXT NOT NULL,"
            " created_at VARCHAR(40) NOT NULL)",
        }},
+      {3,
+       {
+           // One row per writer thread: every write transaction sets its writer's seq just before
+           // COMMIT, so when a commit's reply is lost, reading the row says whether it committed
+           // (SqlStore::committed; SPEC §4, no buyer told "failed" when it took effect).
+           "CREATE TABLE commit_marks (writer BIGINT PRIMARY KEY, seq BIGINT NOT NULL)",
+       }},
   };
   return all;
 }

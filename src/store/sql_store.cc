@@ -9,7 +9,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "domain/calendar.h"
 #include "domain/prize.h"
@@ -55,9 +57,18 @@ std::string parts::purchase_event(const PurchaseRecord& rec) {
 using namespace parts;
 namespace {
 
-Error unavailable(const std::string& what) {
-  return make_error(ErrorCode::kUnavailable, "저장소에 연결할 수 없습니다: " + what);
+// What a client is told when its write or read could not be done. The cause (SQL, statement
+// text, other buyers' values) goes only to the server's log: a batch's error would otherwise
+// reach every caller in it.
+Error unavailable() { return make_error(ErrorCode::kUnavailable, "저장소에 연결할 수 없습니다."); }
+// A commit whose reply was lost, and the database could not be asked afterwards.
+Error outcome_unknown() {
+  return make_error(ErrorCode::kUnavailable,
+                    "처리 결과를 확인할 수 없습니다. 구매 내역을 확인하거나 같은 Idempotency-Key로 다시 요청하세요.");
 }
+
+// How long a writer keeps asking the database whether a commit whose reply was lost took effect.
+constexpr auto kOutcomeWait = std::chrono::seconds(15);
 
 // Ticket rows with their result as clients see it: a ticket of a settled round that won nothing
 // is stored with result 0 (settlement writes winners only) and reads as -1; the draw date comes
@@ -228,12 +239,12 @@ Result<T> SqlStore::write(const std::function<Result<T>(SqlConnection&)>& body, 
     out.emplace(body(c));
     return out->ok();
   };
-  job.fail = [&](const std::string& why) { out.emplace(unavailable(why)); };
+  job.fail = [&](Error why) { out.emplace(std::move(why)); };
   std::promise<void> done;
   job.finish = [&done] { done.set_value(); };
   auto fut = done.get_future();
   job.key = key;
-  if (!enqueue(&job)) return unavailable("stopping");
+  if (!enqueue(&job)) return unavailable();
   fut.wait();
   return std::move(*out);
 }
@@ -273,7 +284,7 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
       job->take = [job](Result<PurchaseRecord> r) { job->out.emplace(std::move(r)); };
     }
   }
-  job->fail = [job](const std::string& why) { job->out.emplace(unavailable(why)); };
+  job->fail = [job](Error why) { job->out.emplace(std::move(why)); };
   job->finish = [job, done = std::move(done)] {
     Result<T> result = std::move(*job->out);
     delete job;
@@ -281,7 +292,7 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
   };
   job->key = key;
   if (enqueue(job)) return;
-  job->fail("stopping");
+  job->fail(unavailable());
   complete(job);
 }
 
@@ -292,12 +303,29 @@ void SqlStore::complete(Job* job) {
 
 void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
   pthread_setname_np(pthread_self(), "p720-writer");  // for top -H and perf
+  // This writer's commit mark: a random id, so writers of every instance (and of every start of
+  // one) have rows of their own.
+  Mark mark;
+  std::random_device rd;
+  mark.writer = static_cast<long long>(((static_cast<unsigned long long>(rd()) << 31) ^ rd()) & 0x7fffffffffffffffULL);
+  try {
+    conn->query("INSERT INTO commit_marks (writer, seq) VALUES (?, 0)", {v(mark.writer)});
+  } catch (const SqlError& e) {
+    // Not fatal: the first batch's commit() fails the same way and the batch is answered 503.
+    spdlog::error("store: cannot create the writer's commit mark: {}", e.what());
+  }
   std::vector<Job*> batch;
   for (;;) {
     {
       std::unique_lock lock(mu_);
       lane.cv.wait(lock, [&] { return stop_ || !lane.queue.empty(); });
-      if (lane.queue.empty() && stop_) return;
+      if (lane.queue.empty() && stop_) {
+        lock.unlock();
+        try {
+          if (conn) conn->query("DELETE FROM commit_marks WHERE writer = ?", {v(mark.writer)});
+        } catch (const SqlError&) {}  // a row left behind is harmless
+        return;
+      }
       // Linger (like PostgreSQL's commit_delay): while buyers are concurrent, a batch that waits
       // a little for the purchases on their way costs the database less per purchase (its round
       // trips and commit are per batch). A lone buyer (last batch of one) never waits. The
@@ -316,10 +344,10 @@ void SqlStore::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
     // The same lock order in every transaction (wallets by user) keeps concurrent writers of
     // other instances from deadlocking with this one; jobs of a batch are independent.
     std::stable_sort(batch.begin(), batch.end(), [](const Job* a, const Job* b) { return a->key < b->key; });
-    run_batch(conn, batch);
+    run_batch(conn, mark, batch);
     batch.clear();
     try {
-      conn->maintain();
+      if (conn) conn->maintain();
     } catch (const SqlError& e) {
       spdlog::warn("store upkeep failed: {}", e.what());
     }
@@ -358,56 +386,112 @@ void SqlStore::screen(std::vector<Job*>& batch) {
   for (Job* job : refused) complete(job);
 }
 
-void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>& batch) {
+void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::vector<Job*>& batch) {
   screen(batch);
   if (batch.empty()) return;
   ++batches_;
   batch_jobs_ += static_cast<long long>(batch.size());
   ++batch_sizes_[std::lower_bound(kBatchBuckets.begin(), kBatchBuckets.end(), batch.size()) - kBatchBuckets.begin()];
-  std::string failure;
+  std::optional<Error> failure;
   bool retry_alone = false;
+  bool commit_sent = false;
+  ++mark.seq;  // what this transaction's commit writes to the mark
   try {
+    if (!conn) conn = factory_();
     std::vector<Job*> together;
     for (Job* job : batch)
       if (job->together) together.push_back(job);
-    // A batch of such purchases only: purchase_together opens and commits the transaction in
-    // its own round trips.
+    // A batch of such purchases only: purchase_together opens the transaction in its first
+    // round trip.
     const bool whole = !together.empty() && together.size() == batch.size();
-    bool committed = false;
     if (!whole) conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
     for (Job* job : batch)
       if (job->decides_first) run_unguarded(*conn, job);
       else if (!job->together) run_in_savepoint(*conn, job);
-    if (!together.empty() && !purchase_together(*conn, together, whole, committed)) {
+    if (!together.empty() && !purchase_together(*conn, together, whole)) {
       // A ticket was sold by a concurrent transaction meanwhile: nothing of the set-based
       // writes is left (rolled back to their savepoint); run the purchases one by one.
       for (Job* job : together) run_in_savepoint(*conn, job);
     }
-    if (!committed) conn->exec("COMMIT");
+    commit_sent = true;
+    commit(*conn, mark);
   } catch (const SqlError& e) {
     ++errors_;
     spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
-    if (e.kind == SqlError::Kind::kRetry) retry_alone = true;
-    else failure = e.what();
-    try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
-    // The connection may be broken (MariaDB restarted): open a new one for the next batch.
-    if (e.kind == SqlError::Kind::kConnection) {
-      try { conn = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
+    if (conn) try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
+    if (e.kind == SqlError::Kind::kRetry) {
+      retry_alone = true;
+    } else if (e.kind == SqlError::Kind::kConnection) {
+      // Lost before COMMIT was sent, nothing committed. Lost after, the server may have
+      // committed before its reply was lost (SPEC §4): find out before anyone is answered.
+      std::optional<bool> outcome = false;
+      if (commit_sent) outcome = committed(conn, mark);
+      else reconnect(conn);
+      if (!outcome) failure = outcome_unknown();
+      else if (*outcome) spdlog::warn("store: the batch of {} committed although its reply was lost", batch.size());
+      // Nothing of it committed and the database answers again: each job runs on its own, for
+      // a true answer.
+      else if (conn) retry_alone = true;
+      else failure = unavailable();
+    } else {
+      failure = unavailable();
     }
   }
   if (retry_alone) {
     // Nothing of the batch committed: run each job again in its own transaction, so every
     // caller gets a real answer, never a half-applied one.
     for (Job* job : batch) {
-      run_alone(conn, job);
+      run_alone(conn, mark, job);
       complete(job);
     }
     return;
   }
+  // Committed (every job keeps the answer its part of the transaction gave), or failed whole.
   for (Job* job : batch) {
-    if (!failure.empty()) job->fail(failure);
+    if (failure) job->fail(*failure);
     complete(job);
   }
+}
+
+void SqlStore::reconnect(std::unique_ptr<SqlConnection>& conn) {
+  conn.reset();  // the broken session goes first: the server then rolls back what it left open
+  try {
+    conn = factory_();
+  } catch (const SqlError& e) {
+    spdlog::error("store: reconnect failed: {}", e.what());
+  }
+}
+
+void SqlStore::commit(SqlConnection& conn, const Mark& mark) {
+  const std::string set_mark = "UPDATE commit_marks SET seq = ? WHERE writer = ?";
+  if (dialect_ == Dialect::kMysql) {
+    conn.query_multi({{set_mark, {v(mark.seq), v(mark.writer)}}, {"COMMIT", {}}});
+  } else {
+    conn.query(set_mark, {v(mark.seq), v(mark.writer)});
+    conn.exec("COMMIT");
+  }
+}
+
+std::optional<bool> SqlStore::committed(std::unique_ptr<SqlConnection>& conn, const Mark& mark) {
+  const auto deadline = std::chrono::steady_clock::now() + kOutcomeWait;
+  // FOR UPDATE (MariaDB): a plain read would see the mark as it was while the lost transaction
+  // may still be committing; the locking read waits for its lock, so it sees the final state.
+  const std::string read_mark = std::string("SELECT seq FROM commit_marks WHERE writer = ?") +
+                                (dialect_ == Dialect::kMysql ? " FOR UPDATE" : "");
+  for (int attempt = 1;; ++attempt) {
+    try {
+      conn.reset();
+      conn = factory_();
+      auto rows = conn->query(read_mark, {v(mark.writer)});
+      return !rows.empty() && rows[0].i(0) == mark.seq;
+    } catch (const SqlError& e) {
+      spdlog::warn("store: cannot tell yet whether a transaction committed (attempt {}): {}", attempt, e.what());
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 * attempt)));
+    }
+  }
+  spdlog::error("store: whether a transaction committed is unknown after {} s", kOutcomeWait.count());
+  return std::nullopt;
 }
 
 void SqlStore::run_in_savepoint(SqlConnection& conn, Job* job) {
@@ -434,28 +518,43 @@ bool SqlStore::run_job(SqlConnection& conn, Job* job) {
     if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
     ++errors_;
     spdlog::error("store write failed: {}", e.what());
-    job->fail(e.what());
+    job->fail(unavailable());
     return false;
   }
 }
 
-void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Job* job) {
+void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Job* job) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
+    bool commit_sent = false, refused = false;
+    ++mark.seq;
     try {
+      if (!conn) conn = factory_();
       conn->exec(dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
-      const bool keep = run_job(*conn, job);
-      conn->exec(keep ? "COMMIT" : "ROLLBACK");
+      if (!run_job(*conn, job)) {
+        refused = true;  // its answer is set, and nothing of it is to stay
+        conn->exec("ROLLBACK");
+        return;
+      }
+      commit_sent = true;
+      commit(*conn, mark);
       return;
     } catch (const SqlError& e) {
-      try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
-      if (e.kind == SqlError::Kind::kRetry && attempt < kAttempts) continue;
+      if (conn) try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
+      std::optional<bool> outcome = false;
+      if (e.kind == SqlError::Kind::kConnection) {
+        if (commit_sent) outcome = committed(conn, mark);
+        else reconnect(conn);
+      }
+      // It took effect although the reply was lost, or it was a refusal whose ROLLBACK was lost:
+      // its answer stands.
+      if (refused || (outcome && *outcome)) return;
+      // Nothing of it committed: after a deadlock, or a connection lost and open again, try again.
+      const bool again = outcome && conn && e.kind != SqlError::Kind::kOther && e.kind != SqlError::Kind::kUnique;
+      if (again && attempt < kAttempts) continue;
       ++errors_;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
-      if (e.kind == SqlError::Kind::kConnection) {
-        try { conn = factory_(); } catch (const SqlError& e2) { spdlog::error("reconnect failed: {}", e2.what()); }
-      }
-      job->fail(e.what());
+      job->fail(outcome ? unavailable() : outcome_unknown());
       return;
     }
   }
@@ -493,7 +592,8 @@ Result<T> SqlStore::read(const std::function<Result<T>(SqlConnection&)>& body) {
       // been closed by the server (restart, idle timeout): reads are safe to try once more.
       if (e.kind == SqlError::Kind::kConnection && attempt == 0) continue;
       ++errors_;
-      return unavailable(e.what());
+      spdlog::error("store read failed: {}", e.what());
+      return unavailable();
     }
   }
 }

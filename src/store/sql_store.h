@@ -84,8 +84,23 @@ class SqlStore final : public Store {
   Result<PurchaseRecord> purchase_tx(SqlConnection& c, const PurchaseCommand& cmd);
   template <class T>
   Result<T> read(const std::function<Result<T>(SqlConnection&)>& body);
+  // A writer's row in commit_marks and the seq its latest transaction carries.
+  struct Mark {
+    long long writer = 0;
+    long long seq = 0;
+  };
   void writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane);
-  void run_batch(std::unique_ptr<SqlConnection>& conn, std::vector<Job*>& batch);
+  void run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::vector<Job*>& batch);
+  // Commits the open transaction, writing the mark's seq (the transaction's own, advanced when it
+  // began) to the writer's row in it: one round trip on MariaDB.
+  void commit(SqlConnection& conn, const Mark& mark);
+  // Drops a broken connection and opens another; `conn` is null when that fails too.
+  void reconnect(std::unique_ptr<SqlConnection>& conn);
+  // After a connection was lost in a transaction: whether that transaction committed, read from
+  // its mark on a new connection (`conn` is replaced). MariaDB's locking read waits until the lost
+  // session's lock on the mark is gone, so the answer is final. Keeps trying while the database
+  // cannot be reached, for up to kOutcomeWait; nullopt when it still cannot tell.
+  std::optional<bool> committed(std::unique_ptr<SqlConnection>& conn, const Mark& mark);
   // Runs a job's body; false (and the job failed) on an ordinary SQL error. Rethrows lost
   // connections and deadlocks, which end the whole transaction.
   bool run_job(SqlConnection& conn, Job* job);
@@ -98,10 +113,10 @@ class SqlStore final : public Store {
   // the accepted ones in one multi-row statement per table (one round trip for all). A job's
   // result goes to its `take`. False when a ticket was sold concurrently: then nothing was
   // written and no job was answered. `whole`: the batch has no other jobs, so this also opens
-  // and commits the transaction in its round trips (`committed` then says it did).
-  bool purchase_together(SqlConnection& conn, const std::vector<Job*>& jobs, bool whole, bool& committed);
+  // the transaction in its first round trip. The caller commits.
+  bool purchase_together(SqlConnection& conn, const std::vector<Job*>& jobs, bool whole);
   // Runs one job in its own transaction, retrying deadlocks; used after a batch was rolled back.
-  void run_alone(std::unique_ptr<SqlConnection>& conn, Job* job);
+  void run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Job* job);
   std::unique_ptr<SqlConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqlConnection> c);
 

@@ -10,7 +10,7 @@
 namespace p720::store {
 using namespace parts;
 
-bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs, bool whole, bool& committed) {
+bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs, bool whole) {
   // 1. Lock the buyers' wallets (in key order: every instance locks them in the same order), then
   //    read their round counts and which of the tickets are sold. The wallet lock serialises a
   //    buyer's purchases across instances, as the conditional debit does in purchase_tx.
@@ -155,7 +155,6 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
       writes.pop_back();
     }
     writes.push_back({"SELECT @p720_p, @p720_t", {}});
-    if (whole) writes.push_back({"COMMIT", {}});
     std::vector<std::vector<SqlRow>> ids;
     try {
       ids = c.query_multi(writes);
@@ -169,10 +168,7 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
     if (ids.size() != 1 || ids[0].size() != 1) throw SqlError(SqlError::Kind::kOther, "purchase batch: no ids");
     first_purchase = ids[0][0].i(0);
     first_ticket = ids[0][0].i(1);
-  } else if (whole) {
-    c.exec("COMMIT");
   }
-  committed = whole;
 
   // 4. Answer every job.
   size_t k = 0, m = 0;

@@ -16,8 +16,9 @@ namespace p720::store {
 struct SqlStore::Job {
   // Runs inside the batch transaction; returns false when its changes must be rolled back.
   std::function<bool(SqlConnection&)> body;
-  // Called when the batch could not commit: the job's result becomes an error.
-  std::function<void(const std::string&)> fail;
+  // Called when the job could not be done (its batch could not commit, or its SQL failed): the
+  // job's result becomes that error, which a client sees (never SQL: see unavailable()).
+  std::function<void(Error)> fail;
   // Runs after the batch committed (or failed), on the writer thread. May delete the job, so it
   // is moved out before it is called.
   std::function<void()> finish;
