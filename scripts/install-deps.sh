@@ -14,6 +14,8 @@ PACKAGES=(
 # Servers and tools for the test suite and benchmarks (not needed just to run the server).
 if [[ "${1:-}" != "--runtime-only" ]]; then
   PACKAGES+=(redis-server mariadb-server mariadb-client nginx wrk clang libclang-rt-14-dev chromium)
+  # The Debian package (scripts/package.sh) and its test (tests/package/test_package.sh).
+  PACKAGES+=(dpkg-dev file systemd adduser procps)
   # Node.js >= 20 for the browser test: this machine kind ships it; Debian's own is older.
   command -v node >/dev/null || PACKAGES+=(nodejs npm)
 fi
