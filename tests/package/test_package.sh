@@ -134,6 +134,7 @@ base=http://127.0.0.1:$port
 
 starts() {
   install -d -o "$user" -g "$group" -m "$(unit_value StateDirectoryMode)" "$state_dir" || return 1
+  # shellcheck disable=SC2016 # expanded by the launcher bash, not here
   local launcher='set -a; while [[ $1 != -- ]]; do [[ ! -f $1 ]] || . "$1"; shift; done; shift; set +a; exec "$@"'
   (
     cd "$(unit_value WorkingDirectory)"
