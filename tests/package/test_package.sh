@@ -122,7 +122,7 @@ verifies() {
 check "systemd-analyze verify $UNIT" verifies
 
 # 4. Start the installed binary as the unit does: its User/Group, a clean environment plus its
-#    EnvironmentFile, its WorkingDirectory, its StateDirectory created as systemd creates it,
+#    EnvironmentFile, its WorkingDirectory and UMask, its StateDirectory created as systemd does,
 #    its ExecStart word for word. Test only: PENSION_NOW, and a free port instead of 8080.
 user=$(unit_value User)
 group=$(unit_value Group)
@@ -138,6 +138,7 @@ starts() {
   local launcher='set -a; while [[ $1 != -- ]]; do [[ ! -f $1 ]] || . "$1"; shift; done; shift; set +a; exec "$@"'
   (
     cd "$(unit_value WorkingDirectory)"
+    umask "$(unit_value UMask)"
     exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
       HOME="$state_dir" USER="$user" LOGNAME="$user" SHELL=/usr/sbin/nologin STATE_DIRECTORY="$state_dir" \
       bash -c "$launcher" launcher "${env_files[@]}" -- \
