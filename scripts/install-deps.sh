@@ -16,6 +16,8 @@ if [[ "${1:-}" != "--runtime-only" ]]; then
   PACKAGES+=(redis-server mariadb-server mariadb-client nginx wrk clang libclang-rt-14-dev chromium)
   # Prometheus and promtool for tests/e2e/test_prometheus.py (which parses the scrape config with PyYAML).
   PACKAGES+=(prometheus python3-yaml)
+  # The Debian package (scripts/package.sh) and its test (tests/package/test_package.sh).
+  PACKAGES+=(dpkg-dev file systemd adduser procps)
   # Node.js >= 20 for the browser test: this machine kind ships it; Debian's own is older.
   command -v node >/dev/null || PACKAGES+=(nodejs npm)
 fi

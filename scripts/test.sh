@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, then unit tests (ctest), HTTP end-to-end
-# tests against the real server (pytest), the browser test (node + Chromium), then fuzzing
-# (scripts/fuzz.sh) and the unit tests under sanitizers (scripts/sanitize.sh).
+# tests against the real server (pytest), the Debian package (build, install, buy, purge; root),
+# the browser test (node + Chromium), then fuzzing (scripts/fuzz.sh) and the unit tests under
+# sanitizers (scripts/sanitize.sh).
 # Exits non-zero if any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ echo "== unit tests (ctest)"
 
 echo "== end-to-end HTTP tests (pytest)"
 $PY -m pytest -q -p no:cacheprovider tests/e2e || failed+=(e2e)
+
+echo "== Debian package (scripts/package.sh; tests/package: dpkg -i, buy a ticket, SIGTERM, purge)"
+(deb=$(BUILD_DIR=build bash scripts/package.sh) && PENSION_DEB="$deb" bash tests/package/test_package.sh) || failed+=(package)
 
 if [[ -f tests/e2e/web/package.json ]]; then
   echo "== browser test (node --test, Chromium)"
