@@ -82,6 +82,8 @@ Config load_config(const Flags& flags) {
   if (auto v = pick({}, "PENSION_WORKERS", "server.workers")) c.server.workers = static_cast<int>(to_int("server.workers", *v, 1, 1024));
   if (auto v = pick({}, "PENSION_MAX_BODY", "server.max-body-bytes")) c.server.body_limit = to_int("server.max-body-bytes", *v, 1024, 64 << 20);
   if (auto v = pick({}, "PENSION_MAX_CONNECTIONS", "server.max-connections")) c.server.max_connections = to_int("server.max-connections", *v, 1, 1'000'000);
+  if (auto v = pick({}, "PENSION_MAX_CONNECTIONS_PER_ADDRESS", "server.max-connections-per-address"))
+    c.server.max_connections_per_address = to_int("server.max-connections-per-address", *v, 1, 1'000'000);
   if (auto v = pick({}, "PENSION_READ_TIMEOUT", "server.read-timeout-seconds")) c.server.read_timeout = std::chrono::seconds(to_int("server.read-timeout-seconds", *v, 1, 3600));
   if (auto v = pick({}, "PENSION_IDLE_TIMEOUT", "server.idle-timeout-seconds")) c.server.idle_timeout = std::chrono::seconds(to_int("server.idle-timeout-seconds", *v, 1, 3600));
   if (auto v = pick({}, "PENSION_ACCESS_LOG", "server.access-log")) c.server.access_log = *v == "true" || *v == "1";

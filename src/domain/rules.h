@@ -7,5 +7,8 @@ namespace p720 {
 inline constexpr int kMaxTicketsPerRequest = 20;  // tickets in one purchase request
 inline constexpr int kMaxCartItems = 20;          // items in one user's cart
 inline constexpr int kDefaultRoundLimit = 100;    // tickets one user may buy per round
+// The most a wallet may hold (10^15 won): deposits that would pass it are refused, so no sum of
+// balances, deposits and prizes comes near 64-bit overflow (SQLite would turn it into a REAL).
+inline constexpr long long kMaxBalance = 1'000'000'000'000'000LL;
 
 }  // namespace p720

@@ -27,6 +27,7 @@ enum class ErrorCode {
   kPayloadTooLarge,
   kTooManyRequests,
   kUnavailable,  // the store cannot be reached; 503
+  kStorageFull,  // the store's disk is full: nothing can be written; 503
   kInternal,     // a bug; 500
 };
 

@@ -34,6 +34,7 @@ constexpr Mapping kMappings[] = {
     {ErrorCode::kPayloadTooLarge, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다."},
     {ErrorCode::kTooManyRequests, 429, "TOO_MANY_REQUESTS", "요청이 너무 많습니다. 잠시 후 다시 시도하세요."},
     {ErrorCode::kUnavailable, 503, "SERVICE_UNAVAILABLE", "일시적으로 서비스를 이용할 수 없습니다."},
+    {ErrorCode::kStorageFull, 503, "STORAGE_FULL", "저장 공간이 부족해 지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요."},
     {ErrorCode::kInternal, 500, "INTERNAL_ERROR", "서버 오류가 발생했습니다."},
 };
 

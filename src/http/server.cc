@@ -9,7 +9,9 @@
 #include <boost/beast.hpp>
 #include <nlohmann/json.hpp>
 #include <future>
+#include <mutex>
 #include <random>
+#include <unordered_map>
 
 #include "http/compat.h"
 #include "http/errors.h"
@@ -50,6 +52,22 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<size_t> connections{0};
+  // Open connections per client address, so one client cannot take every connection
+  // (ServerConfig::max_connections_per_address).
+  std::mutex per_address_mu;
+  std::unordered_map<std::string, size_t> per_address;
+  // Counts a connection from `address`; false (nothing counted) when that address is at its cap.
+  bool admit(const std::string& address) {
+    std::lock_guard lock(per_address_mu);
+    auto& n = per_address[address];
+    if (n >= config.max_connections_per_address) return false;
+    ++n;
+    return true;
+  }
+  void release(const std::string& address) {
+    std::lock_guard lock(per_address_mu);
+    if (auto it = per_address.find(address); it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
   std::atomic<long> in_flight{0};
   std::atomic<bool> draining{false};
   std::vector<std::thread> threads;
@@ -72,10 +90,15 @@ namespace {
 // One connection. Every callback runs on the connection's strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+  // `address` has been admitted (Impl::admit); the session releases it when it ends.
+  Session(tcp::socket&& socket, Server::Impl& server, std::string address)
+      : stream_(std::move(socket)), server_(server), address_(std::move(address)) {
     ++server_.connections;
   }
-  ~Session() { --server_.connections; }
+  ~Session() {
+    --server_.connections;
+    server_.release(address_);
+  }
 
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
@@ -86,9 +109,21 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.header_limit));
     parser_->body_limit(server_.config.body_limit);
-    // The first byte may take the idle timeout; the whole request must then arrive promptly.
-    stream_.expires_after(first_request_ ? server_.config.read_timeout : server_.config.idle_timeout);
-    first_request_ = false;
+    const bool first = std::exchange(first_request_, false);
+    if (first || buffer_.size() > 0) return read_request();
+    // Between requests of a keep-alive connection the next one's first byte may take the idle
+    // timeout; from that byte on, the whole request must arrive within the read timeout, like
+    // the first (a request trickled byte by byte cannot hold the connection for the idle time).
+    stream_.expires_after(server_.config.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->do_close();
+      self->buffer_.commit(n);
+      self->read_request();
+    });
+  }
+
+  void read_request() {
+    stream_.expires_after(server_.config.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
@@ -122,6 +157,20 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(res), 11, false);
     }
     auto breq = parser_->release();
+    // RFC 9112 §6.1/§6.3: a request whose Transfer-Encoding is anything but a final "chunked", or
+    // that has both Transfer-Encoding and Content-Length, is refused and the connection closed —
+    // an intermediary may have framed it differently (request smuggling).
+    if (breq.count(bhttp::field::transfer_encoding) &&
+        (!breq.chunked() || breq.count(bhttp::field::content_length))) {
+      Request bad;
+      bad.request_id = new_request_id();
+      bad.method = std::string(breq.method_string());
+      const std::string_view target(breq.target().data(), breq.target().size());
+      bad.path = std::string(target.substr(0, target.find('?')));
+      Response res = error_response(ErrorCode::kInvalidRequest, "Transfer-Encoding이 올바르지 않습니다.");
+      server_.finish(bad, res, "", Clock::now());
+      return send(std::move(res), breq.version(), false);
+    }
     Request req;
     req.method = std::string(breq.method_string());
     std::string_view target(breq.target().data(), breq.target().size());
@@ -177,6 +226,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl& server_;
+  std::string address_;
   bool first_request_ = true;
 };
 
@@ -187,11 +237,15 @@ void Server::Impl::do_accept() {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       spdlog::warn("accept failed: {}", ec.message());
-    } else if (connections >= config.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);  // over the cap: refuse this one, keep serving the rest
     } else {
-      std::make_shared<Session>(std::move(socket), *this)->run();
+      beast::error_code ignored;
+      const auto peer = socket.remote_endpoint(ignored);
+      std::string address = ignored ? std::string() : peer.address().to_string();
+      if (ignored || connections >= config.max_connections || !admit(address)) {
+        socket.close(ignored);  // over a cap (or already gone): refuse this one, keep serving the rest
+      } else {
+        std::make_shared<Session>(std::move(socket), *this, std::move(address))->run();
+      }
     }
     if (acceptor.is_open()) do_accept();
   });

@@ -29,6 +29,9 @@ struct ServerConfig {
   std::chrono::seconds read_timeout{15};   // a whole request must arrive within this
   std::chrono::seconds idle_timeout{60};   // keep-alive connection with no request
   size_t max_connections = 10000;
+  // Open connections one client address may hold: a tenth of the global cap by default, so one
+  // client cannot lock the others out, and far above what a browser or a NAT's users need.
+  size_t max_connections_per_address = 1000;
   std::vector<std::string> cors_origins = {"*"};
   bool access_log = true;
   // Predecessor mode (http/compat.h): errors on the predecessor's routes as plain text.

@@ -57,6 +57,9 @@ SqlError::Kind kind_of(unsigned code) {
     case ER_LOCK_DEADLOCK:
     case ER_LOCK_WAIT_TIMEOUT:
       return SqlError::Kind::kRetry;
+    case ER_DISK_FULL:
+    case ER_RECORD_FILE_FULL:
+      return SqlError::Kind::kFull;
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case CR_UNKNOWN_HOST:

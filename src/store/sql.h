@@ -23,7 +23,8 @@ struct SqlRow {
 
 // Thrown by connections; the store converts it to a Status at its boundary.
 struct SqlError : std::runtime_error {
-  enum class Kind { kUnique, kRetry, kConnection, kOther };
+  // kFull: the database's disk is full (SQLITE_FULL, MariaDB 1021/1114); nothing was written.
+  enum class Kind { kUnique, kRetry, kConnection, kFull, kOther };
   SqlError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
   Kind kind;
 };

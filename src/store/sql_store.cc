@@ -15,6 +15,7 @@
 
 #include "domain/calendar.h"
 #include "domain/prize.h"
+#include "domain/rules.h"
 #include "domain/ticket.h"
 #include "store/migrations.h"
 #include "store/sql_store_parts.h"
@@ -61,6 +62,7 @@ namespace {
 // text, other buyers' values) goes only to the server's log: a batch's error would otherwise
 // reach every caller in it.
 Error unavailable() { return make_error(ErrorCode::kUnavailable, "저장소에 연결할 수 없습니다."); }
+Error storage_full() { return make_error(ErrorCode::kStorageFull); }
 // A commit whose reply was lost, and the database could not be asked afterwards.
 Error outcome_unknown() {
   return make_error(ErrorCode::kUnavailable,
@@ -263,7 +265,7 @@ bool SqlStore::enqueue(Job* job) {
 
 template <class T>
 void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                           const std::string& key, std::shared_ptr<const PurchaseCommand> purchase) {
+                           const std::string& key, std::shared_ptr<const PurchaseCommand> purchase, bool probe) {
   struct AsyncJob : Job {
     std::optional<Result<T>> out;
   };
@@ -291,6 +293,7 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
     done(std::move(result));
   };
   job->key = key;
+  job->probe = probe;
   if (enqueue(job)) return;
   job->fail(unavailable());
   complete(job);
@@ -433,6 +436,8 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::
       // a true answer.
       else if (conn) retry_alone = true;
       else failure = unavailable();
+    } else if (e.kind == SqlError::Kind::kFull) {
+      failure = storage_full();  // refused by the database, so not committed
     } else {
       failure = unavailable();
     }
@@ -446,6 +451,8 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::
     }
     return;
   }
+  if (std::any_of(batch.begin(), batch.end(), [](const Job* j) { return !j->probe; }))
+    last_failure_ = failure ? static_cast<int>(failure->code) : -1;
   // Committed (every job keeps the answer its part of the transaction gave), or failed whole.
   for (Job* job : batch) {
     if (failure) job->fail(*failure);
@@ -515,7 +522,8 @@ bool SqlStore::run_job(SqlConnection& conn, Job* job) {
   } catch (const SqlError& e) {
     // A lost connection, or a deadlock (MariaDB then rolls back the whole transaction,
     // savepoints included), ends the transaction: the caller handles those.
-    if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry) throw;
+    if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry || e.kind == SqlError::Kind::kFull)
+      throw;
     ++errors_;
     spdlog::error("store write failed: {}", e.what());
     job->fail(unavailable());
@@ -554,7 +562,7 @@ void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Job* 
       if (again && attempt < kAttempts) continue;
       ++errors_;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
-      job->fail(outcome ? unavailable() : outcome_unknown());
+      job->fail(!outcome ? outcome_unknown() : e.kind == SqlError::Kind::kFull ? storage_full() : unavailable());
       return;
     }
   }
@@ -605,7 +613,12 @@ Result<long long> SqlStore::balance(const std::string& user) {
 Result<long long> SqlStore::deposit(const std::string& user, long long amount, const std::string& ref,
                                     const std::string& now) {
   return write<long long>(
-      [&](SqlConnection& c) -> Result<long long> { return credit(c, user, amount, "DEPOSIT", ref, now); }, user);
+      [&](SqlConnection& c) -> Result<long long> {
+        if (amount > kMaxBalance - balance_of(c, user))
+          return make_error(ErrorCode::kInvalidRequest, "예치금 한도(1,000조 원)를 넘게 충전할 수 없습니다.");
+        return credit(c, user, amount, "DEPOSIT", ref, now);
+      },
+      user);
 }
 
 Result<std::vector<LedgerEntry>> SqlStore::ledger(const std::string& user, int limit) {
@@ -1041,6 +1054,17 @@ std::string SqlStore::metrics_text() const {
   out += "pension_store_batch_size_sum " + std::to_string(batch_jobs_.load()) + "\n";
   out += "pension_store_batch_size_count " + std::to_string(cumulative) + "\n";
   return out;
+}
+
+void SqlStore::probe_async(std::function<void(Status)> done) {
+  write_async<bool>(
+      [](SqlConnection&) -> Result<bool> { return true; },
+      [this, done = std::move(done)](Result<bool> r) {
+        if (!r.ok()) return done(Status(r.error()));
+        const int last = last_failure_;
+        done(last < 0 ? Status::Ok() : Status(make_error(static_cast<ErrorCode>(last))));
+      },
+      "", nullptr, /*probe=*/true);
 }
 
 Status SqlStore::ping() {

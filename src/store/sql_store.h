@@ -60,6 +60,7 @@ class SqlStore final : public Store {
   Result<std::vector<Winning>> winnings_of(const std::string& user) override;
   Result<Totals> totals() override;
   Status ping() override;
+  void probe_async(std::function<void(Status)> done) override;
   std::string metrics_text() const override;
   Result<std::vector<OutboxEvent>> pending_events(int limit) override;
   Status ack_events(const std::vector<long long>& ids) override;
@@ -77,7 +78,8 @@ class SqlStore final : public Store {
   // dialect (Job::together, Job::decides_first).
   template <class T>
   void write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr);
+                   const std::string& key = "", std::shared_ptr<const PurchaseCommand> purchase = nullptr,
+                   bool probe = false);
   // Answers and takes out of `batch` the purchases the screen refuses.
   void screen(std::vector<Job*>& batch);
   static void complete(Job* job);
@@ -147,6 +149,9 @@ class SqlStore final : public Store {
   // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors that
   // reached a caller (or failed a whole batch).
   std::atomic<long long> batches_{0}, batch_jobs_{0}, errors_{0};
+  // How the last batch of real writes (not only probes) ended: -1 committed, else the ErrorCode
+  // it failed with (probe_async reports it).
+  std::atomic<int> last_failure_{-1};
   // Batches by size: batch_sizes_[i] counts those of at most kBatchBuckets[i] jobs (and more
   // than the bound before); the last slot those larger than every bound.
   static constexpr std::array<size_t, 9> kBatchBuckets = {1, 2, 4, 8, 16, 32, 64, 128, 256};

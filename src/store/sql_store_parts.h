@@ -34,6 +34,7 @@ struct SqlStore::Job {
   // only: run_unguarded's guard against a failure midway needs total_changes().
   bool decides_first = false;
   std::function<void(Result<PurchaseRecord>)> take;
+  bool probe = false;  // a health probe (probe_async): its batch's outcome says nothing of real writes
 };
 
 namespace parts {

@@ -59,7 +59,8 @@ void SqliteConnection::fail(int rc, std::string_view what) {
   auto kind = SqlError::Kind::kOther;
   if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) kind = SqlError::Kind::kUnique;
   else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) kind = SqlError::Kind::kRetry;
-  else if (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN || rc == SQLITE_FULL) kind = SqlError::Kind::kConnection;
+  else if (rc == SQLITE_FULL || (rc & 0xff) == SQLITE_FULL) kind = SqlError::Kind::kFull;
+  else if (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) kind = SqlError::Kind::kConnection;
   throw SqlError(kind, std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 

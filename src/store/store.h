@@ -164,6 +164,12 @@ class Store {
 
   virtual Result<Totals> totals() = 0;
   virtual Status ping() = 0;
+  // A write that commits nothing but the writer's own mark, through the same queue, batch and
+  // commit as every write: `done` (on the writer thread, quick) gets whether writes can commit
+  // (STORAGE_FULL, UNAVAILABLE): an error when the probe fails, or when the last batch of real
+  // writes failed (a full disk may still take the probe's one page) until a batch succeeds again.
+  // For health checks, which wait for it with a deadline.
+  virtual void probe_async(std::function<void(Status)> done) = 0;
   // Prometheus lines about the store (batches, errors); empty by default.
   virtual std::string metrics_text() const { return {}; }
 
