@@ -16,8 +16,9 @@ testing=OFF
 [[ "$BUILD_DIR" == build ]] && testing=ON
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
       -DBUILD_TESTING=$testing -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON >/dev/null
-ninja -C "$BUILD_DIR" -j"${JOBS:-2}" pension720
+# Only the package's path goes to standard output (scripts/test.sh reads it); the rest to stderr.
+ninja -C "$BUILD_DIR" -j"${JOBS:-2}" pension720 >&2
 rm -f "$BUILD_DIR"/pension720_*.deb
-(cd "$BUILD_DIR" && cpack -G DEB >/dev/null)
-deb=$(ls "$BUILD_DIR"/pension720_*_amd64.deb)
+(cd "$BUILD_DIR" && cpack -G DEB >&2)
+deb=$(ls "$PWD/$BUILD_DIR"/pension720_*_amd64.deb)
 echo "$deb"

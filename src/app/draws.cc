@@ -73,15 +73,8 @@ Result<DrawSummary> Draws::summary(int round) {
 
 Result<std::vector<store::DrawRecord>> Draws::all() { return store_.draws(); }
 
-Result<std::vector<store::TicketRow>> Draws::tickets(const Actor& actor, std::optional<int> result) {
-  auto rows = store_.tickets_of(actor.user_id, std::nullopt);
-  if (!rows.ok() || !result) return rows;
-  std::vector<store::TicketRow> out;
-  for (auto& t : *rows) {
-    const bool keep = *result > 0 ? t.result > 0 : t.result == *result;
-    if (keep) out.push_back(std::move(t));
-  }
-  return out;
+Result<std::vector<store::TicketRow>> Draws::tickets(const Actor& actor, std::optional<int> result, store::Page page) {
+  return store_.tickets(store::TicketQuery{actor.user_id, std::nullopt, result, page});
 }
 
 Result<std::vector<store::Winning>> Draws::winnings(const Actor& actor) { return store_.winnings_of(actor.user_id); }

@@ -38,7 +38,7 @@ class Draws {
   Result<DrawSummary> summary(int round);
   Result<std::vector<store::DrawRecord>> all();
   // The actor's tickets across rounds: no filter = all; > 0 winners; 0 undrawn; -1 no prize.
-  Result<std::vector<store::TicketRow>> tickets(const Actor& actor, std::optional<int> result);
+  Result<std::vector<store::TicketRow>> tickets(const Actor& actor, std::optional<int> result, store::Page page = {});
   Result<std::vector<store::Winning>> winnings(const Actor& actor);
   // How often each value occurred at a position over all draws. position: 0 = group (values 1..5),
   // 1..6 = first..sixth digit (values 0..9); bonus uses the bonus digits (positions 1..6).

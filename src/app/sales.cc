@@ -82,8 +82,8 @@ Result<long long> Sales::deposit(const Actor& actor, const std::string& target, 
   return store_.deposit(user, amount, "by:" + actor.user_id, now_text());
 }
 
-Result<std::vector<store::LedgerEntry>> Sales::transactions(const Actor& actor) {
-  return store_.ledger(actor.user_id, 1000);
+Result<std::vector<store::LedgerEntry>> Sales::transactions(const Actor& actor, store::Page page) {
+  return store_.ledger(actor.user_id, page.limit, page.before);
 }
 
 Result<std::vector<store::CartItem>> Sales::live_cart(const Actor& actor, size_t* dropped) {
@@ -321,12 +321,9 @@ void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpe
   commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(done));
 }
 
-Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all) {
-  if (all) {
-    if (!actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 조회할 수 있습니다.");
-    return store_.tickets_of_round(round);
-  }
-  return store_.tickets_of(actor.user_id, round);
+Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all, store::Page page) {
+  if (all && !actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 조회할 수 있습니다.");
+  return store_.tickets(store::TicketQuery{all ? std::nullopt : std::optional(actor.user_id), round, std::nullopt, page});
 }
 
 }  // namespace p720::app

@@ -63,7 +63,8 @@ class Sales {
   // Credits `amount` to `target` (the actor when empty). ADMIN may credit anyone; a plain user
   // only itself and only in demo mode (FORBIDDEN otherwise).
   Result<long long> deposit(const Actor& actor, const std::string& target, long long amount);
-  Result<std::vector<store::LedgerEntry>> transactions(const Actor& actor);
+  // One page of the actor's ledger, newest first.
+  Result<std::vector<store::LedgerEntry>> transactions(const Actor& actor, store::Page page);
 
   // Cart.
   Result<std::vector<CartEntry>> select(const Actor& actor, int round, const TicketSpec& spec);
@@ -84,7 +85,8 @@ class Sales {
   Result<store::PurchaseRecord> buy(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                                     const std::string& idem_key, const std::string& idem_hash);
   // The actor's tickets of a round, or everyone's when `all` (ADMIN only).
-  Result<std::vector<store::TicketRow>> tickets(const Actor& actor, int round, bool all);
+  // One page of the actor's tickets of a round, or (ADMIN, `all`) of every buyer's; newest first.
+  Result<std::vector<store::TicketRow>> tickets(const Actor& actor, int round, bool all, store::Page page = {});
 
   const SalesConfig& config() const { return config_; }
   // Purchases and tickets sold by this process since it started (for metrics).

@@ -86,6 +86,64 @@ Result<int> round_segment(const std::string& s) {
   return std::stoi(s);
 }
 
+// Paging of the lists that can grow without bound (SPEC §3): `limit` rows a page (default and
+// maximum below, also in the OpenAPI document), the next page named by `before` (a row id).
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+Result<store::Page> page_param(const Request& req) {
+  store::Page page{0, kDefaultPageSize};
+  auto number = [](const std::optional<std::string>& s, long long lo, long long hi) -> std::optional<long long> {
+    if (!s || s->empty() || s->size() > 18 || s->find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const long long n = std::stoll(*s);
+    if (n < lo || n > hi) return std::nullopt;
+    return n;
+  };
+  if (auto l = req.query_param("limit")) {
+    auto n = number(l, 1, kMaxPageSize);
+    if (!n) return make_error(ErrorCode::kInvalidRequest, "limit은 1~1000 사이의 정수여야 합니다.");
+    page.limit = static_cast<int>(*n);
+  }
+  if (auto b = req.query_param("before")) {
+    auto n = number(b, 1, INT64_MAX);
+    if (!n) return make_error(ErrorCode::kInvalidRequest, "before 값이 올바르지 않습니다.");
+    page.before = *n;
+  }
+  return page;
+}
+
+// One page as a bare JSON array. `rows` was read with limit + 1: a row beyond the page means
+// more follow, named in `Link: <path?…&limit=L&before=ID>; rel="next"` (RFC 8288), ID being the
+// last row's on this page.
+template <class T, class F, class Id>
+Response page_reply(const Request& req, Result<std::vector<T>> rows, const store::Page& page, F&& render, Id&& id_of) {
+  if (!rows.ok()) return error_response(rows.error());
+  const bool more = rows->size() > static_cast<size_t>(page.limit);
+  if (more) rows->resize(static_cast<size_t>(page.limit));
+  Json out = Json::array();
+  for (const auto& row : *rows) out.push_back(render(row));
+  Response r = json(200, out);
+  if (more) {
+    std::string query;
+    for (size_t start = 0; start <= req.query.size();) {
+      const size_t amp = std::min(req.query.find('&', start), req.query.size());
+      const std::string_view part(req.query.data() + start, amp - start);
+      const auto name = part.substr(0, part.find('='));
+      if (!part.empty() && name != "limit" && name != "before") query.append(part).append("&");
+      start = amp + 1;
+    }
+    query += "limit=" + std::to_string(page.limit) + "&before=" + std::to_string(id_of(rows->back()));
+    r.headers.emplace_back("Link", "<" + req.path + "?" + query + ">; rel=\"next\"");
+  }
+  return r;
+}
+
+// The page to read from the store: one row more than the client's, to tell whether more follow.
+store::Page one_more(store::Page page) {
+  ++page.limit;
+  return page;
+}
+
 // How long a health check waits for the store's write probe (SPEC §3: health answers promptly
 // whatever the store does; a load balancer's check usually gives up after 1–2 s).
 constexpr auto kHealthDeadline = std::chrono::milliseconds(900);
@@ -131,7 +189,10 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
                         [&](long long b) { return Json{{"userId", actor.user_id}, {"balance", b}}; });
          }});
   r.add({"GET", "/api/v1/wallet/transactions", Access::kUser, [&sales](Context& c) {
-           return reply(sales.transactions(c.actor()), 200, [](const auto& v) { return array_of(v, ledger_json); });
+           auto page = page_param(c.req);
+           if (!page.ok()) return error_response(page.error());
+           return page_reply(c.req, sales.transactions(c.actor(), one_more(*page)), *page, ledger_json,
+                             [](const store::LedgerEntry& e) { return e.id; });
          }});
   r.add({"POST", "/api/v1/wallet/deposit", Access::kUser, [&sales](Context& c) {
            auto body = parse_object(c.req.body);
@@ -218,8 +279,10 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
            auto round = round_param(c.req, d.calendar.current_round(d.clock.now()));
            if (!round.ok()) return error_response(round.error());
            const auto all = c.req.query_param("all");
-           return reply(sales.tickets(c.actor(), *round, all && *all == "true"), 200,
-                        [](const auto& v) { return array_of(v, purchased_json); });
+           auto page = page_param(c.req);
+           if (!page.ok()) return error_response(page.error());
+           return page_reply(c.req, sales.tickets(c.actor(), *round, all && *all == "true", one_more(*page)), *page,
+                             purchased_json, [](const store::TicketRow& t) { return t.id; });
          }});
 
   // --- Draws and results ----------------------------------------------------------------------
@@ -281,7 +344,10 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
                return error_response(ErrorCode::kInvalidRequest, "result 값이 올바르지 않습니다.");
              result = std::stoi(*q);
            }
-           return reply(draws.tickets(c.actor(), result), 200, [](const auto& v) { return array_of(v, history_json); });
+           auto page = page_param(c.req);
+           if (!page.ok()) return error_response(page.error());
+           return page_reply(c.req, draws.tickets(c.actor(), result, one_more(*page)), *page, history_json,
+                             [](const store::TicketRow& t) { return t.id; });
          }});
   r.add({"GET", "/api/v1/pension/winnings", Access::kUser, [&draws](Context& c) {
            return reply(draws.winnings(c.actor()), 200, [](const auto& v) { return array_of(v, winning_json); });

@@ -299,7 +299,7 @@ void Server::Impl::finish(const Request& req, Response& res, const std::string& 
     if (allowed) {
       const bool any = config.cors_origins.size() == 1 && config.cors_origins[0] == "*";
       res.headers.emplace_back("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
-      res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id");
+      res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Link, Retry-After");
       if (!any) res.headers.emplace_back("Vary", "Origin");
     }
   }

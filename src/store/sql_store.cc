@@ -621,12 +621,12 @@ Result<long long> SqlStore::deposit(const std::string& user, long long amount, c
       user);
 }
 
-Result<std::vector<LedgerEntry>> SqlStore::ledger(const std::string& user, int limit) {
+Result<std::vector<LedgerEntry>> SqlStore::ledger(const std::string& user, int limit, long long before) {
   return read<std::vector<LedgerEntry>>([&](SqlConnection& c) -> Result<std::vector<LedgerEntry>> {
     std::vector<LedgerEntry> out;
     for (auto& r : c.query("SELECT id, user_id, kind, amount, balance_after, ref, created_at FROM ledger "
-                           "WHERE user_id = ? ORDER BY id DESC LIMIT ?",
-                           {v(user), v(limit)}))
+                           "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                           {v(user), v(before > 0 ? before : INT64_MAX), v(limit)}))
       out.push_back(LedgerEntry{r.i(0), r.s(1), r.s(2), r.i(3), r.i(4), r.s(5), r.s(6)});
     return out;
   });
@@ -805,24 +805,29 @@ Result<std::optional<PurchaseRecord>> SqlStore::replay(const std::string& user, 
       [&](SqlConnection& c) { return find_replay(c, user, key, hash); });
 }
 
-Result<std::vector<TicketRow>> SqlStore::tickets_of(const std::string& user, std::optional<int> round) {
+Result<std::vector<TicketRow>> SqlStore::tickets(const TicketQuery& q) {
   return read<std::vector<TicketRow>>([&](SqlConnection& c) -> Result<std::vector<TicketRow>> {
+    // Every buyer's tickets of a round (ADMIN): walk the primary key down from `before` and filter
+    // by round — a round's tickets are close together in id order — rather than let the planner
+    // take the (round, ticket) index and sort the whole round for every page. A buyer's tickets
+    // come from tickets_user (user_id, round), which holds them in id order already.
+    const bool walk_ids = !q.user;
+    std::string sql = std::string(kTicketSelect);
+    if (walk_ids && dialect_ == Dialect::kMysql) sql.insert(sql.find(" t LEFT JOIN") + 2, " FORCE INDEX (PRIMARY)");
+    sql += " WHERE t.id < ?";
+    Params p{v(q.page.before > 0 ? q.page.before : INT64_MAX)};
+    if (q.user) sql += " AND t.user_id = ?", p.push_back(v(*q.user));
+    if (q.round) sql += walk_ids && dialect_ == Dialect::kSqlite ? " AND +t.round = ?" : " AND t.round = ?",
+                 p.push_back(v(*q.round));
+    // The result as kTicketSelect reports it: settlement writes winners only, so an unwon ticket
+    // of a settled round is 0 in the table and -1 to clients.
+    if (q.result && *q.result > 0) sql += " AND t.result > 0";
+    else if (q.result && *q.result == 0) sql += " AND d.round IS NULL";
+    else if (q.result && *q.result < 0) sql += " AND d.round IS NOT NULL AND t.result = 0";
+    sql += " ORDER BY t.id DESC";
+    if (q.page.limit > 0) sql += " LIMIT ?", p.push_back(v(q.page.limit));
     std::vector<TicketRow> out;
-    auto rows = round ? c.query(std::string(kTicketSelect) + " WHERE t.user_id = ? AND t.round = ? ORDER BY t.id DESC",
-                                {v(user), v(*round)})
-                      : c.query(std::string(kTicketSelect) + " WHERE t.user_id = ? ORDER BY t.id DESC",
-                                {v(user)});
-    for (auto& r : rows) out.push_back(ticket_row(r));
-    return out;
-  });
-}
-
-Result<std::vector<TicketRow>> SqlStore::tickets_of_round(int round) {
-  return read<std::vector<TicketRow>>([&](SqlConnection& c) -> Result<std::vector<TicketRow>> {
-    std::vector<TicketRow> out;
-    for (auto& r : c.query(std::string(kTicketSelect) + " WHERE t.round = ? ORDER BY t.id DESC",
-                           {v(round)}))
-      out.push_back(ticket_row(r));
+    c.each(sql, p, [&](SqlRow& r) { out.push_back(ticket_row(r)); });
     return out;
   });
 }

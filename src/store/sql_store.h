@@ -38,7 +38,7 @@ class SqlStore final : public Store {
   Result<long long> balance(const std::string& user) override;
   Result<long long> deposit(const std::string& user, long long amount, const std::string& ref,
                             const std::string& now) override;
-  Result<std::vector<LedgerEntry>> ledger(const std::string& user, int limit) override;
+  Result<std::vector<LedgerEntry>> ledger(const std::string& user, int limit, long long before = 0) override;
   Result<std::vector<CartItem>> cart(const std::string& user) override;
   Result<std::vector<CartItem>> add_to_cart(const std::string& user, int round, const std::vector<int>& tickets,
                                             int max_items, const std::string& now) override;
@@ -49,8 +49,7 @@ class SqlStore final : public Store {
   void set_purchase_screen(PurchaseScreen screen) override;
   Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
                                                const std::string& hash) override;
-  Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) override;
-  Result<std::vector<TicketRow>> tickets_of_round(int round) override;
+  Result<std::vector<TicketRow>> tickets(const TicketQuery& query) override;
   Result<std::vector<int>> sold_tickets(int round) override;
   Result<DrawRecord> record_draw(const DrawRecord& draw) override;
   Result<std::optional<DrawRecord>> find_draw(int round) override;

@@ -98,6 +98,22 @@ struct OutboxEvent {
   std::string event_id() const { return std::to_string(id) + (index < 0 ? "" : "." + std::to_string(index)); }
 };
 
+// One page of a list read newest first (keyset paging, SPEC §3): rows with id < `before` (0: from
+// the newest), at most `limit` of them (0: all — only for internal callers; the HTTP edge always
+// pages).
+struct Page {
+  long long before = 0;
+  int limit = 0;
+};
+
+// Which tickets a list read returns, newest first (by ticket id).
+struct TicketQuery {
+  std::optional<std::string> user;  // the buyer's, or every buyer's
+  std::optional<int> round;         // of one round, or of all
+  std::optional<int> result;        // > 0: any prize; 0: not drawn yet; -1: drawn, no prize; nullopt: all
+  Page page;
+};
+
 struct Totals {  // for money conservation checks
   long long deposits = 0, balances = 0, sales = 0, prizes = 0;
 };
@@ -111,7 +127,8 @@ class Store {
   // Credits `amount` (> 0) and records it in the ledger; returns the new balance.
   virtual Result<long long> deposit(const std::string& user, long long amount, const std::string& ref,
                                     const std::string& now) = 0;
-  virtual Result<std::vector<LedgerEntry>> ledger(const std::string& user, int limit) = 0;
+  // The user's ledger lines, newest first: at most `limit`, ids below `before` (0: the newest).
+  virtual Result<std::vector<LedgerEntry>> ledger(const std::string& user, int limit, long long before = 0) = 0;
 
   // Cart. add_to_cart is all-or-none: SELECT_DUPLICATED when any ticket is already in the user's
   // cart for that round, MAX_SELECTED when the cart would exceed `max_items`, PURCHASE_DUPLICATED
@@ -147,9 +164,13 @@ class Store {
   // when it was made with a different request hash.
   virtual Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
                                                        const std::string& hash) = 0;
-  // The user's tickets, optionally of one round; newest first.
-  virtual Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) = 0;
-  virtual Result<std::vector<TicketRow>> tickets_of_round(int round) = 0;
+  // The tickets `query` names, newest first, one page of them.
+  virtual Result<std::vector<TicketRow>> tickets(const TicketQuery& query) = 0;
+  // Shorthands: every ticket of the user (optionally of one round), every ticket of a round.
+  Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) {
+    return tickets(TicketQuery{user, round, std::nullopt, {}});
+  }
+  Result<std::vector<TicketRow>> tickets_of_round(int round) { return tickets(TicketQuery{std::nullopt, round, std::nullopt, {}}); }
   // Indexes of every sold ticket of the round, for rebuilding in-memory indexes.
   virtual Result<std::vector<int>> sold_tickets(int round) = 0;
 
