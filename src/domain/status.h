@@ -26,6 +26,12 @@ enum class ErrorCode {
   kIdempotencyConflict,
   kPayloadTooLarge,
   kTooManyRequests,
+  // Accounts and sign-in
+  kEmailTaken,            // 409
+  kAgeRestricted,         // 403
+  kEmailNotVerified,      // 403
+  kVerificationFailed,    // 400: a wrong code
+  kVerificationExpired,   // 400: no code, expired, or out of tries
   kUnavailable,  // the store cannot be reached; 503
   kInternal,     // a bug; 500
 };
@@ -34,10 +40,11 @@ struct Error {
   ErrorCode code;
   std::string message;      // human-readable, Korean where a client sees it
   std::vector<int> tickets; // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
+  long long retry_after = 0;  // TOO_MANY_REQUESTS: seconds until a retry may succeed (0: unknown)
 };
 
 inline Error make_error(ErrorCode code, std::string message = {}, std::vector<int> tickets = {}) {
-  return Error{code, std::move(message), std::move(tickets)};
+  return Error{code, std::move(message), std::move(tickets), 0};
 }
 
 // Result<T> holds either a value or an Error. Result<void> is spelled Status.
