@@ -90,10 +90,11 @@ def ticket_of_index(index):
 class Server:
     """One pension720 process on a free port with its own SQLite file."""
 
-    def __init__(self, tmp_path, name="srv", now=ON_SALE, demo=True, env=None, db=None, secret=SECRET):
+    def __init__(self, tmp_path, name="srv", now=ON_SALE, demo=True, env=None, db=None, secret=SECRET, db_url=None):
         self.dir = Path(tmp_path)
         self.name = name
         self.db = Path(db) if db else self.dir / f"{name}.db"
+        self.db_url = db_url  # e.g. mysql://…; default: the SQLite file self.db
         self.now = now
         self.demo = demo
         self.env = dict(env or {})
@@ -115,7 +116,7 @@ class Server:
             self._starts += 1
             self.port = free_port()
             self.log_path = self.dir / f"{self.name}.{self._starts}.log"
-            cmd = [BIN, "serve", "--port", str(self.port), "--db", f"sqlite:{self.db}",
+            cmd = [BIN, "serve", "--port", str(self.port), "--db", self.db_url or f"sqlite:{self.db}",
                    "--now", self.now, "--token-secret", self.secret]
             if self.demo:
                 cmd.append("--demo")
