@@ -1,6 +1,8 @@
 // Sliding-window counters.
 #include "app/throttle.h"
 
+#include <algorithm>
+
 namespace p720::app {
 
 long long Throttle::retry_after(const std::string& key, Clock::time_point now) {
@@ -33,12 +35,14 @@ void Throttle::reset(const std::string& key) {
 }
 
 void Throttle::sweep(Clock::time_point now) {
-  if (now - last_sweep_ < window_ && events_.size() < 100'000) return;
+  if (now - last_sweep_ < window_ && events_.size() < sweep_at_) return;
   last_sweep_ = now;
   for (auto it = events_.begin(); it != events_.end();) {
     if (it->second.empty() || it->second.back() + window_ <= now) it = events_.erase(it);
     else ++it;
   }
+  // Keys still live stay; sweeping them again on every event would cost O(keys) each.
+  sweep_at_ = std::max<size_t>(100'000, 2 * events_.size());
 }
 
 }  // namespace p720::app

@@ -29,6 +29,7 @@ class Throttle {
   std::mutex mu_;
   std::unordered_map<std::string, std::deque<Clock::time_point>> events_;
   Clock::time_point last_sweep_{};
+  size_t sweep_at_ = 100'000;  // also sweep when this many keys are held (doubles while they are live)
 };
 
 }  // namespace p720::app
