@@ -29,11 +29,13 @@ Result<std::string> text(const Json& body, const char* name, size_t max_len) {
 }
 
 // Where the request came from, for the per-address sign-in limit: the peer, or behind a proxy
-// the header it sets (auth.client-address-header), first entry.
+// the header it sets (auth.client-address-header), last entry — the one the proxy added; the
+// entries before it are whatever the client sent (nginx's $proxy_add_x_forwarded_for appends).
 std::string client_of(const Request& req, const std::string& header) {
   if (!header.empty())
     if (auto h = req.header(header); h && !h->empty()) {
-      auto v = h->substr(0, h->find(','));
+      const auto comma = h->rfind(',');
+      auto v = comma == std::string_view::npos ? *h : h->substr(comma + 1);
       while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
       while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
       return std::string(v.substr(0, 64));
