@@ -408,6 +408,20 @@ def test_behind_a_proxy_the_configured_header_names_the_client(tmp_path):
         s.stop()
 
 
+def test_every_429_carries_retry_after_also_the_per_user_rate_limit(tmp_path):
+    s = Server(tmp_path, "rate", env={"PENSION_RATE_PER_SECOND": "20", "PENSION_RATE_BURST": "100"}).start()
+    try:
+        u = new_user()
+        for _ in range(1000):  # the bucket holds 100 and refills 20/s: a tight loop empties it
+            r = s.post("/api/v1/wallet/deposit", user=u, json={"amount": 1000})
+            if r.status_code == 429:
+                break
+        expect_error(r, 429, "TOO_MANY_REQUESTS")
+        assert int(r.headers["Retry-After"]) >= 1
+    finally:
+        s.stop()
+
+
 # --- refresh, logout -------------------------------------------------------------------------------
 def test_refresh_rotates_and_a_reused_token_revokes_the_sign_in(srv, sink):
     email, user_id = account(srv, sink)
