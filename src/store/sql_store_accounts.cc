@@ -150,6 +150,7 @@ Result<RefreshResult> SqlStore::rotate_refresh(const std::string& old_hash, cons
     if (rows[0].i(4) != 0) return Status::Ok();  // the session was revoked
     auto revoke = [&] {
       c.query("UPDATE auth_sessions SET revoked = 1 WHERE id = ?", {v(session)});
+      c.query("DELETE FROM refresh_tokens WHERE session_id = ?", {v(session)});
       out.state = RefreshState::kReused;
     };
     // A spent token presented again was copied: whoever holds it must lose the whole sign-in,
@@ -162,6 +163,9 @@ Result<RefreshResult> SqlStore::rotate_refresh(const std::string& old_hash, cons
     if (c.changes() != 1) return revoke(), Status::Ok();
     c.query("INSERT INTO refresh_tokens (token_hash, session_id, spent, expires_at) VALUES (?, ?, 0, ?)",
             {v(new_hash), v(session), v(new_expires_at)});
+    // Spent tokens are kept to catch their reuse while they would still have been valid; after
+    // that a copy is refused as unknown anyway, so the rows can go.
+    c.query("DELETE FROM refresh_tokens WHERE session_id = ? AND spent = 1 AND expires_at <= ?", {v(session), v(now)});
     out.state = RefreshState::kRotated;
     return Status::Ok();
   });
@@ -172,6 +176,8 @@ Result<RefreshResult> SqlStore::rotate_refresh(const std::string& old_hash, cons
 Status SqlStore::revoke_session(long long session_id) {
   return write_job([&](SqlConnection& c) -> Status {
     c.query("UPDATE auth_sessions SET revoked = 1 WHERE id = ?", {v(session_id)});
+    // A revoked session's refresh tokens are refused as unknown from now on.
+    c.query("DELETE FROM refresh_tokens WHERE session_id = ?", {v(session_id)});
     return Status::Ok();
   });
 }

@@ -138,6 +138,15 @@ TEST_P(AccountStore, RefreshRotatesOnceAndReuseRevokesTheSession) {
   EXPECT_EQ(store_->rotate_refresh("r1", "r3", kNow, kNow + 1000)->state, RefreshState::kReused);
   EXPECT_FALSE(*store_->session_active(*s));
   EXPECT_EQ(store_->rotate_refresh("r2", "r4", kNow, kNow + 1000)->state, RefreshState::kInvalid);
+  EXPECT_FALSE(*store_->session_of_refresh("r2")) << "a revoked session keeps no refresh tokens";
+  // Spent tokens go once they would have expired: a copy is then refused as unknown.
+  auto s3 = store_->open_session(a->id, "k1", kNow + 100, "t");
+  EXPECT_EQ(store_->rotate_refresh("k1", "k2", kNow, kNow + 1000)->state, RefreshState::kRotated);
+  EXPECT_TRUE(*store_->session_of_refresh("k1"));
+  EXPECT_EQ(store_->rotate_refresh("k2", "k3", kNow + 100, kNow + 1000)->state, RefreshState::kRotated);
+  EXPECT_FALSE(*store_->session_of_refresh("k1"));
+  EXPECT_EQ(store_->rotate_refresh("k1", "k4", kNow + 100, kNow + 1000)->state, RefreshState::kInvalid);
+  EXPECT_TRUE(*store_->session_active(*s3));
   // Expiry.
   auto s2 = store_->open_session(a->id, "e1", kNow + 10, "t");
   EXPECT_EQ(store_->rotate_refresh("e1", "e2", kNow + 10, kNow + 1000)->state, RefreshState::kInvalid);
