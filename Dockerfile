@@ -8,7 +8,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libboost-dev libboost-system-dev nlohmann-json3-dev libsqlite3-dev libssl-dev \
-      libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev libjemalloc-dev \
+      libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev libjemalloc-dev libsodium-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -20,7 +20,7 @@ FROM debian:12-slim AS runtime
 # The runtime twins of the -dev packages above (libjwt0 brings libjansson4 and libb64-0d).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libsqlite3-0 libssl3 libjwt0 libyaml-cpp0.7 libhiredis0.14 libmariadb3 libspdlog1.10 libfmt9 libjemalloc2 \
+      libsqlite3-0 libssl3 libjwt0 libyaml-cpp0.7 libhiredis0.14 libmariadb3 libspdlog1.10 libfmt9 libjemalloc2 libsodium23 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/pension720 --shell /usr/sbin/nologin pension720 \

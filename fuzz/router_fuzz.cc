@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/accounts.h"
 #include "app/draws.h"
 #include "app/holds.h"
 #include "app/sales.h"
@@ -36,6 +37,13 @@ class FixedClock final : public app::Clock {
   Instant now() const override { return *parse_instant("2026-11-24T12:00:00+09:00"); }
 };
 
+// The harness's mail relay takes every message: mail is not what is fuzzed here (the SMTP
+// client has its own tests against real sockets), and a 503 would read as a failure.
+class AcceptingMailer final : public app::Mailer {
+ public:
+  Status send(const app::MailMessage&) override { return Status::Ok(); }
+};
+
 struct World {
   std::filesystem::path dir;
   std::unique_ptr<store::Store> store;
@@ -45,6 +53,8 @@ struct World {
   std::unique_ptr<app::MemorySoldCache> sold;
   std::unique_ptr<app::Sales> sales;
   std::unique_ptr<app::Draws> draws;
+  AcceptingMailer mailer;
+  std::unique_ptr<app::Accounts> accounts;
   http::TokenAuthority auth{"fuzz-secret-0123456789abcdef"};
   std::unique_ptr<http::Router> router;
   std::string user_token, admin_token;
@@ -61,7 +71,15 @@ struct World {
     cfg.demo = true;
     sales = std::make_unique<app::Sales>(*store, holds, *sold, calendar, clock, cfg);
     draws = std::make_unique<app::Draws>(*store, calendar, clock);
+    app::AccountsConfig accounts_cfg;
+    accounts_cfg.require_verified_email = false;  // so that a fuzzed login can get through
+    accounts = std::make_unique<app::Accounts>(*store, &mailer, clock, "fuzz-code-secret", accounts_cfg);
+    auth.set_session_check([this](const std::string& sid) {
+      return sid.find_first_not_of("0123456789") == std::string::npos && sid.size() < 18 &&
+             accounts->session_active(std::stoll(sid));
+    });
     http::ApiDeps deps{*sales, *draws, *store, auth, calendar, clock, true, nullptr, [] { return std::string("# none\n"); }};
+    deps.accounts = accounts.get();
     router = http::make_api(deps);
     user_token = "Bearer " + auth.issue({"fuzz-user", "퍼즈", "fuzz@example.com", false}, std::chrono::seconds(0));
     admin_token = "Bearer " + auth.issue({"fuzz-admin", "", "", true}, std::chrono::seconds(0));

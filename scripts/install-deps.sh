@@ -6,9 +6,9 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libssl-dev
-  libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev libjemalloc-dev
+  libspdlog-dev libcli11-dev libyaml-cpp-dev libjwt-dev libhiredis-dev libmariadb-dev libjemalloc-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-requests python3-jwt
+  python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-aiosmtpd
   curl
 )
 # Servers and tools for the test suite and benchmarks (not needed just to run the server).

@@ -1,8 +1,11 @@
 // Loading and validating configuration.
 #include "config.h"
 
+#include "net/smtp_client.h"
+
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -144,6 +147,40 @@ Config load_config(const Flags& flags) {
   if (auto v = pick({}, "PENSION_RATE_BURST", "limits.rate-burst")) c.rate_burst = static_cast<double>(to_int("limits.rate-burst", *v, 1, 1'000'000));
   if (c.rate_per_second > 0 && (c.rate_per_second < 20 || c.rate_burst < 100))
     bad("limits", "rate-per-second must be 0 (off) or >= 20, and rate-burst >= 100, so honest clients are never limited");
+
+  // Accounts and sign-in.
+  auto boolean = [](const std::string& key, const std::string& v) {
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    bad(key, "must be true or false, got '" + v + "'");
+  };
+  auto& a = c.accounts;
+  if (auto v = pick({}, "PENSION_REQUIRE_VERIFIED_EMAIL", "auth.require-verified-email"))
+    a.require_verified_email = boolean("auth.require-verified-email", *v);
+  if (auto v = pick({}, "PENSION_ACCESS_TTL", "auth.access-ttl-seconds"))
+    a.access_ttl = std::chrono::seconds(to_int("auth.access-ttl-seconds", *v, 60, 86400));
+  if (auto v = pick({}, "PENSION_REFRESH_TTL", "auth.refresh-ttl-seconds"))
+    a.refresh_ttl = std::chrono::seconds(to_int("auth.refresh-ttl-seconds", *v, 300, 365LL * 86400));
+  if (auto v = pick({}, "PENSION_LOGIN_FAILURES_PER_EMAIL", "auth.login-failures-per-email"))
+    a.failures_per_email = static_cast<int>(to_int("auth.login-failures-per-email", *v, 1, 1000));
+  if (auto v = pick({}, "PENSION_LOGIN_FAILURES_PER_ADDRESS", "auth.login-failures-per-address"))
+    a.failures_per_address = static_cast<int>(to_int("auth.login-failures-per-address", *v, 1, 100000));
+  if (auto v = pick({}, "PENSION_LOGIN_FAILURE_WINDOW", "auth.login-failure-window-seconds"))
+    a.failure_window = std::chrono::seconds(to_int("auth.login-failure-window-seconds", *v, 1, 86400));
+  if (auto v = pick({}, "PENSION_CLIENT_ADDRESS_HEADER", "auth.client-address-header")) {
+    a.client_address_header = *v;
+    for (auto& ch : a.client_address_header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (auto v = pick({}, "PENSION_SMTP_URL", "mail.smtp-url"); v && !v->empty()) {
+    if (!net::parse_smtp_url(*v)) bad("mail.smtp-url", "must be smtp://host[:port], got '" + *v + "'");
+    a.smtp_url = *v;
+  }
+  if (auto v = pick({}, "PENSION_MAIL_FROM", "mail.from")) {
+    if (v->find_first_of("\r\n<> ") != std::string::npos || v->find('@') == std::string::npos)
+      bad("mail.from", "must be a bare address like no-reply@example.com");
+    a.mail_from = *v;
+  }
+  if (auto v = pick({}, "PENSION_JWKS_FILE", "token.jwks-file")) c.jwks_file = *v;
   return c;
 }
 

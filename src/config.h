@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/accounts.h"
 #include "app/sales.h"
 #include "domain/calendar.h"
 #include "http/server.h"
@@ -26,6 +27,8 @@ struct Config {
   CalendarConfig calendar = CalendarConfig::defaults();
   double rate_per_second = 50;
   double rate_burst = 200;
+  app::AccountsConfig accounts;  // auth.*, mail.*
+  std::string jwks_file;         // token.jwks-file: the operator's identity-provider keys
 };
 
 // Raw values from flags (empty optional = not given).

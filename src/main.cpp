@@ -3,11 +3,17 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <csignal>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/accounts.h"
 #include "app/draws.h"
 #include "app/holds.h"
 #include "app/sales.h"
@@ -18,6 +24,7 @@
 #include "http/auth.h"
 #include "http/rate_limiter.h"
 #include "http/server.h"
+#include "net/smtp_client.h"
 #include "redis/event_relay.h"
 #include "redis/redis_client.h"
 #include "redis/redis_holds.h"
@@ -74,6 +81,55 @@ int serve(const p720::Flags& flags) {
   sold.sold_count(calendar.current_round(clock.now()));
 
   http::TokenAuthority auth(cfg.token_secret);
+  if (!cfg.jwks_file.empty()) {
+    try {
+      auth.load_jwks(cfg.jwks_file);
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(std::string("설정 오류 (config error): token.jwks-file: ") + e.what());
+    }
+  }
+  // Accounts: codes go out by SMTP when mail.smtp-url is set.
+  std::unique_ptr<net::SmtpClient> mailer;
+  if (!cfg.accounts.smtp_url.empty())
+    mailer = std::make_unique<net::SmtpClient>(*net::parse_smtp_url(cfg.accounts.smtp_url), cfg.accounts.mail_from);
+  else if (cfg.accounts.require_verified_email)
+    spdlog::warn("mail.smtp-url is not set: verification codes cannot be sent, so new accounts cannot sign in "
+                 "(set auth.require-verified-email: false for a demo)");
+  app::Accounts accounts(*store, mailer.get(), clock, cfg.token_secret, cfg.accounts);
+  auth.set_session_check([&accounts](const std::string& sid) {
+    long long id = 0;
+    const auto [end, ec] = std::from_chars(sid.data(), sid.data() + sid.size(), id);
+    return ec == std::errc() && end == sid.data() + sid.size() && accounts.session_active(id);
+  });
+  // SIGHUP re-reads token.jwks-file (a bad file keeps the keys in use). Its own io_context:
+  // the server's signal set stays SIGINT/SIGTERM only.
+  boost::asio::io_context hup_ioc;
+  boost::asio::signal_set hup(hup_ioc, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (!cfg.jwks_file.empty()) {
+        const std::string why = auth.reload_jwks();
+        if (why.empty()) spdlog::info(R"({{"msg":"jwks reloaded","file":"{}"}})", cfg.jwks_file);
+        else spdlog::error("{}", nlohmann::json({{"msg", "jwks reload failed; keeping the keys in use"}, {"error", why}})
+                                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      } else {
+        spdlog::info(R"({{"msg":"SIGHUP: nothing to reload, token.jwks-file is not set"}})");
+      }
+      wait_hup();
+    });
+  };
+  wait_hup();
+  std::thread hup_thread([&hup_ioc] { hup_ioc.run(); });
+  struct StopHup {
+    boost::asio::io_context& ioc;
+    std::thread& t;
+    ~StopHup() {
+      ioc.stop();
+      t.join();
+    }
+  } stop_hup{hup_ioc, hup_thread};
+
   http::Metrics metrics;
   metrics.add_source([&store] { return store->metrics_text(); });
   metrics.add_source([&] {
@@ -100,6 +156,7 @@ int serve(const p720::Flags& flags) {
     health_extras = [&redis_client] { return std::vector<std::pair<std::string, bool>>{{"redis", redis_client->ping()}}; };
   http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, health_extras,
                      [&metrics] { return metrics.text(); }};
+  deps.accounts = &accounts;
   auto router = http::make_api(deps);
   http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);
   router->set_limiter([&limiter](const std::string& user) { return limiter.acquire(user); });

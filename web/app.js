@@ -4,7 +4,8 @@
 
 (() => {
   const PRICE = 1000;
-  const TOKEN_KEY = 'pension720.token';
+  const TOKEN_KEY = 'pension720.token';       // a pasted or demo token (demo mode only)
+  const REFRESH_KEY = 'pension720.refresh';   // an account's refresh token, for this tab only
   const ROUND_HISTORY = 52; // rounds offered in the "내 복권" selector (about a year)
 
   // `?api=http://host:port` lets the page talk to a server on another origin (CORS is allowed by the server).
@@ -26,8 +27,9 @@
   };
 
   const state = {
-    token: null,
+    token: null,          // the access token: in memory only
     claims: null,
+    session: null,        // {kind: 'account', refreshToken} | {kind: 'token'} (pasted or demo)
     round: null,          // {round, drawAt, salesOpen, salesCloseAt}
     cart: [],
     balance: null,
@@ -88,7 +90,7 @@
     return `HTTP_${status}`;
   }
 
-  async function api(method, path, { body, auth = true, headers = {} } = {}) {
+  async function api(method, path, { body, auth = true, headers = {}, retry = true } = {}) {
     const h = { Accept: 'application/json', ...headers };
     if (body !== undefined) h['Content-Type'] = 'application/json';
     if (auth) {
@@ -114,6 +116,10 @@
       try { data = JSON.parse(text); } catch { data = null; }
     }
     if (!res.ok) {
+      // An account's access token lapsed (or was revoked): refresh once, then try again.
+      if (res.status === 401 && auth && retry && state.session && state.session.kind === 'account') {
+        if (await refreshSession()) return api(method, path, { body, auth, headers, retry: false });
+      }
       const code = data && typeof data.errorCode === 'string' ? data.errorCode : codeForStatus(res.status);
       throw new ApiError(res.status, code, data && data.errorMessage, data);
     }
@@ -178,7 +184,12 @@
   // ---- Messages --------------------------------------------------------------------------------
   const ERROR_TEXT = {
     INVALID_REQUEST: '입력값이 올바르지 않습니다. 다시 확인해 주세요.',
-    UNAUTHORIZED: '로그인이 필요하거나 만료되었습니다. 토큰으로 다시 로그인해 주세요.',
+    UNAUTHORIZED: '로그인이 필요하거나 만료되었습니다. 다시 로그인해 주세요.',
+    EMAIL_TAKEN: '이미 가입된 이메일입니다. 로그인해 주세요.',
+    AGE_RESTRICTED: '만 19세 미만은 가입할 수 없습니다. (복권 및 복권기금법)',
+    EMAIL_NOT_VERIFIED: '이메일 인증이 필요합니다. 메일로 받은 코드를 입력해 주세요.',
+    VERIFICATION_FAILED: '인증 코드가 올바르지 않습니다.',
+    VERIFICATION_EXPIRED: '인증 코드가 만료되었습니다. 코드를 다시 받아 주세요.',
     NOT_SIGNED_IN: '먼저 로그인해 주세요.',
     FORBIDDEN: '이 작업을 할 권한이 없습니다.',
     NOT_FOUND: '요청한 항목을 찾을 수 없습니다.',
@@ -199,7 +210,8 @@
   };
 
   // Codes whose server message says which field or limit is at fault.
-  const DETAIL_CODES = new Set(['INVALID_REQUEST', 'FORBIDDEN', 'LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE']);
+  const DETAIL_CODES = new Set(['INVALID_REQUEST', 'FORBIDDEN', 'LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE',
+    'VERIFICATION_FAILED', 'TOO_MANY_REQUESTS']);
 
   let messageSeq = 0;
   function showMessage(text, { kind = 'info', code = '' } = {}) {
@@ -276,10 +288,15 @@
       who.textContent = '로그인 전';
       who.dataset.userId = '';
     }
-    $('#sign-out').hidden = !state.token;
+    $('#session-row').hidden = !state.token;
+    $('#login-form').hidden = Boolean(state.token);
+    $('#signup-box').hidden = Boolean(state.token);
+    if (state.token) $('#verify-form').hidden = true;
     // Once signed in the demo form only takes room; it comes back on sign-out (when the server offers it).
+    // Pasting a token is for demo servers only: elsewhere buyers sign in with their account.
     $('#demo-login-form').hidden = Boolean(state.token) || !demoAvailable;
-    $('#token-save').textContent = state.token ? '토큰 바꾸기' : '로그인';
+    $('#token-form').hidden = !demoAvailable || Boolean(state.session && state.session.kind === 'account');
+    $('#token-save').textContent = state.token ? '토큰 바꾸기' : '토큰으로 로그인';
     renderBalance();
   }
 
@@ -291,15 +308,18 @@
   }
 
   async function signIn(token, { announce = true } = {}) {
+    if (!demoAvailable) return false;
     token = token.trim().replace(/^Bearer\s+/i, '');
     const claims = decodeClaims(token);
     if (!claims) {
       showMessage('토큰 형식이 올바르지 않습니다. 점(.)으로 나뉜 세 부분으로 된 JWT를 붙여 넣어 주세요.', { kind: 'error', code: 'INVALID_TOKEN' });
       return false;
     }
-    const previous = { token: state.token, claims: state.claims };
+    const previous = { token: state.token, claims: state.claims, session: state.session };
+    if (state.session && state.session.kind === 'account') endAccountSession();
     state.token = token;
     state.claims = claims;
+    state.session = { kind: 'token' };
     try {
       const wallet = await api('GET', '/api/v1/wallet');
       state.balance = wallet.balance;
@@ -307,6 +327,7 @@
       if (err.code === 'UNAUTHORIZED') {
         state.token = previous.token;
         state.claims = previous.claims;
+        state.session = previous.session && previous.session.kind === 'token' ? previous.session : null;
         showMessage('토큰이 올바르지 않거나 만료되었습니다. 새 토큰으로 다시 로그인해 주세요.', { kind: 'error', code: 'UNAUTHORIZED' });
         renderAccount();
         return false;
@@ -322,8 +343,14 @@
   }
 
   function signOut({ quiet = false } = {}) {
+    if (state.session && state.session.kind === 'account' && state.token) {
+      // Ends the sign-in on the server too; the page is signed out whatever it answers.
+      api('POST', '/api/v1/auth/logout', { retry: false }).catch(() => {});
+    }
+    endAccountSession();
     state.token = null;
     state.claims = null;
+    state.session = null;
     state.balance = null;
     state.cart = [];
     localStorage.removeItem(TOKEN_KEY);
@@ -337,13 +364,152 @@
     try {
       await api('POST', '/api/v1/demo/token', { body: {}, auth: false });
     } catch (err) {
-      if (err.status === 404) hideDemo();
+      if (err.status === 404 || err.status === 0) hideDemo();
     }
   }
   let demoAvailable = true;
   function hideDemo() {
     demoAvailable = false;
     $('#demo-login-form').hidden = true;
+    $('#token-form').hidden = true;
+  }
+
+  // ---- Accounts: sign-up, e-mail code, login, refresh ------------------------------------------
+  // The access token lives in memory only and is refreshed a minute before it lapses (and on a
+  // 401). The refresh token is kept for this tab (sessionStorage) so a reload stays signed in.
+  // Refresh tokens work once: refreshSession() runs one refresh at a time, or the second would
+  // present a spent token and the server would end the whole sign-in.
+  let refreshTimer = null;
+  let refreshing = null;
+
+  function adoptTokens(data) {
+    state.token = data.accessToken;
+    state.claims = decodeClaims(data.accessToken);
+    state.session = { kind: 'account', refreshToken: data.refreshToken };
+    sessionStorage.setItem(REFRESH_KEY, data.refreshToken);
+    clearTimeout(refreshTimer);
+    const seconds = Math.max(10, (Number(data.expiresIn) || 900) - 60);
+    refreshTimer = setTimeout(() => { refreshSession(); }, seconds * 1000);
+  }
+
+  function endAccountSession() {
+    clearTimeout(refreshTimer);
+    refreshTimer = null;
+    sessionStorage.removeItem(REFRESH_KEY);
+  }
+
+  function refreshSession() {
+    if (!state.session || state.session.kind !== 'account') return Promise.resolve(false);
+    if (!refreshing) {
+      const refreshToken = state.session.refreshToken;
+      refreshing = (async () => {
+        try {
+          adoptTokens(await api('POST', '/api/v1/auth/refresh', { body: { refreshToken }, auth: false }));
+          renderAccount();
+          return true;
+        } catch (err) {
+          if (err.status === 401) signOut({ quiet: true });
+          return false;
+        } finally {
+          refreshing = null;
+        }
+      })();
+    }
+    return refreshing;
+  }
+
+  async function startAccountSession(data, { announce = true } = {}) {
+    localStorage.removeItem(TOKEN_KEY);
+    adoptTokens(data);
+    try {
+      state.balance = (await api('GET', '/api/v1/wallet')).balance;
+    } catch (err) {
+      showError(err, '잔액 조회');
+    }
+    $('#verify-form').hidden = true;
+    renderAccount();
+    if (announce) showMessage(`${$('#signed-in-user').textContent} 로그인되었습니다.`, { kind: 'ok' });
+    await Promise.allSettled([loadCart(), loadTickets()]);
+  }
+
+  function showVerify(email) {
+    $('#verify-email').textContent = email;
+    $('#verify-form').dataset.email = email;
+    $('#verify-form').hidden = false;
+    $('#verify-code').value = '';
+    $('#verify-code').focus();
+  }
+
+  async function sendCode(email) {
+    try {
+      await api('POST', '/api/v1/auth/verification', { body: { email }, auth: false });
+    } catch (err) {
+      showError(err, '인증 코드 발송');
+      return false;
+    }
+    showMessage(`${email}(으)로 인증 코드를 보냈습니다. 10분 안에 입력해 주세요.`, { kind: 'ok', code: 'CODE_SENT' });
+    return true;
+  }
+
+  async function signUp(fields) {
+    try {
+      await api('POST', '/api/v1/auth/signup', { body: fields, auth: false });
+    } catch (err) {
+      showError(err, '회원가입');
+      return;
+    }
+    $('#signup-password').value = '';
+    $('#signup-box').open = false;
+    $('#login-email').value = fields.email;
+    showVerify(fields.email);
+    await sendCode(fields.email);
+  }
+
+  async function confirmCode(email, code) {
+    try {
+      await api('POST', '/api/v1/auth/verification/confirm', { body: { email, code }, auth: false });
+    } catch (err) {
+      showError(err, '이메일 인증');
+      return;
+    }
+    $('#verify-form').hidden = true;
+    $('#login-email').value = email;
+    showMessage('이메일 인증이 완료되었습니다. 로그인해 주세요.', { kind: 'ok', code: 'VERIFIED' });
+    $('#login-password').focus();
+  }
+
+  async function accountLogin(email, password) {
+    let data;
+    try {
+      data = await api('POST', '/api/v1/auth/login', { body: { email, password }, auth: false });
+    } catch (err) {
+      if (err.code === 'EMAIL_NOT_VERIFIED') {
+        showVerify(email);
+        if (await sendCode(email)) showMessage(`${ERROR_TEXT.EMAIL_NOT_VERIFIED} (${email})`, { kind: 'error', code: err.code });
+        return;
+      }
+      showError(err, '로그인');
+      return;
+    }
+    $('#login-password').value = '';
+    if (state.token) signOut({ quiet: true });
+    await startAccountSession(data);
+  }
+
+  async function restoreSession() {
+    const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+    if (refreshToken) {
+      try {
+        const data = await api('POST', '/api/v1/auth/refresh', { body: { refreshToken }, auth: false });
+        await startAccountSession(data, { announce: false });
+        return;
+      } catch {
+        sessionStorage.removeItem(REFRESH_KEY);
+      }
+    }
+    const saved = localStorage.getItem(TOKEN_KEY);
+    if (saved && demoAvailable) await signIn(saved, { announce: false });
+    else if (saved) localStorage.removeItem(TOKEN_KEY);
   }
 
   async function demoLogin(userId, name) {
@@ -846,6 +1012,39 @@
     });
     $('#sign-out').addEventListener('click', () => signOut());
 
+    $('#login-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const email = $('#login-email').value.trim();
+      const password = $('#login-password').value;
+      if (!email || !password) {
+        showMessage('이메일과 비밀번호를 입력해 주세요.', { kind: 'error', code: 'INVALID_REQUEST' });
+        return;
+      }
+      withBusy($('#login-button'), () => accountLogin(email, password));
+    });
+    $('#signup-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const fields = {
+        email: $('#signup-email').value.trim(),
+        password: $('#signup-password').value,
+        name: $('#signup-name').value.trim(),
+        birthDate: $('#signup-birth').value,
+      };
+      withBusy($('#signup-button'), () => signUp(fields));
+    });
+    $('#verify-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const code = $('#verify-code').value.trim();
+      if (!/^\d{6}$/.test(code)) {
+        showMessage('인증 코드는 숫자 6자리입니다.', { kind: 'error', code: 'INVALID_REQUEST' });
+        return;
+      }
+      withBusy($('#verify-button'), () => confirmCode($('#verify-form').dataset.email, code));
+    });
+    $('#verify-resend').addEventListener('click', (e) => {
+      withBusy(e.currentTarget, () => sendCode($('#verify-form').dataset.email));
+    });
+
     $('#demo-login-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const userId = $('#demo-user-id').value.trim();
@@ -893,10 +1092,10 @@
     renderAccount();
     renderCart();
     renderTickets(null);
-    probeDemo();
+    await probeDemo();
+    renderAccount();
     await loadRound();
-    const saved = localStorage.getItem(TOKEN_KEY);
-    if (saved) await signIn(saved, { announce: false });
+    await restoreSession();
     document.body.dataset.ready = 'true';
   }
 

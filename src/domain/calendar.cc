@@ -91,7 +91,7 @@ bool RoundCalendar::on_sale(int round, Instant now) const {
   return sales_open_at(round) <= now && now < sales_close_at(round);
 }
 
-std::string RoundCalendar::draw_date(int round) const { return kst_date(at_kst(draw_day(round), 0)); }
+std::string RoundCalendar::draw_date(int round) const { return format_date(std::chrono::year_month_day{draw_day(round)}); }
 
 std::optional<int> RoundCalendar::round_drawn_on(std::string_view date) const {
   size_t pos = 0;
@@ -102,13 +102,16 @@ std::optional<int> RoundCalendar::round_drawn_on(std::string_view date) const {
   return static_cast<int>(day_count / kDaysPerRound + 1);
 }
 
-bool parse_date(std::string_view s) {
+std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
   size_t pos = 0;
-  return read_date(s, pos) && pos == s.size();
+  auto ymd = read_date(s, pos);
+  if (!ymd || pos != s.size() || ymd->year() < std::chrono::year(1900)) return std::nullopt;
+  return ymd;
 }
 
-std::string kst_date(Instant t) {
-  const std::chrono::year_month_day ymd{kst_day_of(t)};
+std::chrono::year_month_day kst_date(Instant t) { return std::chrono::year_month_day{kst_day_of(t)}; }
+
+std::string format_date(std::chrono::year_month_day ymd) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()));
   return buf;

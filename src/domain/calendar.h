@@ -78,11 +78,15 @@ std::string format_kst(Instant t);
 // out-of-range fields, trailing characters.
 std::optional<Instant> parse_instant(std::string_view s);
 
-// A KST calendar date "YYYY-MM-DD" that exists (2026-02-30 does not); false otherwise.
-bool parse_date(std::string_view s);
+// A calendar date "YYYY-MM-DD" that exists (2026-02-30 does not), year 1900 or later; nullopt
+// otherwise (other forms, trailing characters).
+std::optional<std::chrono::year_month_day> parse_date(std::string_view s);
 
-// The KST calendar date "YYYY-MM-DD" of an instant.
-std::string kst_date(Instant t);
+// The KST calendar date of an instant.
+std::chrono::year_month_day kst_date(Instant t);
+
+// "YYYY-MM-DD".
+std::string format_date(std::chrono::year_month_day d);
 
 // "HH:MM" (two digits each, 00:00..23:59) → minutes after midnight, for configuration.
 std::optional<int> parse_hhmm(std::string_view s);

@@ -26,6 +26,12 @@ enum class ErrorCode {
   kIdempotencyConflict,
   kPayloadTooLarge,
   kTooManyRequests,
+  // Accounts and sign-in
+  kEmailTaken,            // 409
+  kAgeRestricted,         // 403
+  kEmailNotVerified,      // 403
+  kVerificationFailed,    // 400: a wrong code
+  kVerificationExpired,   // 400: no code, expired, or out of tries
   kUnavailable,  // the store cannot be reached; 503
   kStorageFull,  // the store's disk is full: nothing can be written; 503
   kInternal,     // a bug; 500
@@ -35,7 +41,7 @@ struct Error {
   ErrorCode code;
   std::string message;      // human-readable, Korean where a client sees it
   std::vector<int> tickets; // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
-  int retry_after_seconds = 0;  // TOO_MANY_REQUESTS: when to try again (0: the edge's default)
+  long long retry_after = 0;  // TOO_MANY_REQUESTS: seconds until a retry may succeed (0: unknown)
 };
 
 inline Error make_error(ErrorCode code, std::string message = {}, std::vector<int> tickets = {}) {

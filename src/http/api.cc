@@ -7,6 +7,7 @@
 #include <future>
 
 #include "domain/ticket.h"
+#include "http/auth_api.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
 #include "http/web_assets.h"
@@ -408,6 +409,9 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
              return json(201, {{"token", d.auth.issue(claims, std::chrono::hours(24))}});
            }, true});
   }
+
+  // --- Accounts and sign-in: http/auth_api.cc --------------------------------------------------
+  if (d.accounts) add_auth_routes(r, *d.accounts, d.auth);
 
   // --- Operations -----------------------------------------------------------------------------
   r.add({"GET", "/actuator/health", Access::kPublic, [d](Context&) {

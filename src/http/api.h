@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/accounts.h"
 #include "app/draws.h"
 #include "app/sales.h"
 #include "http/auth.h"
@@ -26,6 +27,8 @@ struct ApiDeps {
   std::function<std::vector<std::pair<std::string, bool>>()> health_extras;
   // Prometheus text of the server's metrics.
   std::function<std::string()> metrics_text;
+  // Accounts and sign-in (http/auth_api.cc); no sign-in routes when null.
+  app::Accounts* accounts = nullptr;
 };
 
 std::unique_ptr<Router> make_api(ApiDeps deps);

@@ -1,4 +1,5 @@
-// JWT verification and issuing over libjwt; claims are read with nlohmann::json.
+// JWT verification and issuing: HS256 over libjwt, RS256/ES256 over the JWKS keys (http/jwks.h);
+// claims are read with nlohmann::json, by one set of rules for every algorithm.
 #include "http/auth.h"
 
 #include <jwt.h>
@@ -7,6 +8,8 @@
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
+
+#include "http/jwks.h"
 
 namespace p720::http {
 namespace {
@@ -18,7 +21,47 @@ struct JwtFree {
 };
 using JwtPtr = std::unique_ptr<jwt_t, JwtFree>;
 
+long long now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The claims of a verified payload. `idp`: a token of the operator's identity provider, whose
+// subject may be in `sub`, and which carries no session of ours.
+Result<Claims> claims_of(const nlohmann::json& json, bool idp, long long* exp_out) {
+  if (!json.is_object()) return unauthorized("클레임이 올바르지 않습니다.");
+  Claims c;
+  auto id = json.find("id");
+  if (id == json.end() && idp) id = json.find("sub");
+  if (id == json.end()) return unauthorized("id 클레임이 없습니다.");
+  if (id->is_string()) c.user_id = id->get<std::string>();
+  else if (id->is_number_integer()) c.user_id = std::to_string(id->get<long long>());
+  if (c.user_id.empty() || c.user_id.size() > 64) return unauthorized("id 클레임이 올바르지 않습니다.");
+  const double now = static_cast<double>(now_seconds());
+  if (auto exp = json.find("exp"); exp != json.end()) {
+    if (!exp->is_number()) return unauthorized("exp 클레임이 올바르지 않습니다.");
+    if (exp->get<double>() <= now) return unauthorized("토큰이 만료되었습니다.");
+    // exp in the past or far future both fit: clamp so the cache comparison is safe.
+    *exp_out = static_cast<long long>(std::min(exp->get<double>(), 4e18));
+  }
+  if (auto nbf = json.find("nbf"); nbf != json.end()) {
+    if (!nbf->is_number()) return unauthorized("nbf 클레임이 올바르지 않습니다.");
+    if (nbf->get<double>() > now) return unauthorized("아직 유효하지 않은 토큰입니다.");
+  }
+  if (auto n = json.find("name"); n != json.end() && n->is_string()) c.name = *n;
+  if (auto e = json.find("email"); e != json.end() && e->is_string()) c.email = *e;
+  if (auto r = json.find("role"); r != json.end() && r->is_string()) c.admin = *r == "ADMIN";
+  if (!idp)
+    if (auto s = json.find("sid"); s != json.end()) {
+      if (!s->is_string() || s->get<std::string>().empty()) return unauthorized("sid 클레임이 올바르지 않습니다.");
+      c.session_id = *s;
+    }
+  return c;
+}
+
 }  // namespace
+
+TokenAuthority::TokenAuthority(std::string secret) : secret_(std::move(secret)) {}
+TokenAuthority::~TokenAuthority() = default;
 
 Result<Claims> TokenAuthority::verify_header(std::optional<std::string_view> header) const {
   if (!header) return unauthorized("토큰이 없습니다.");
@@ -28,30 +71,66 @@ Result<Claims> TokenAuthority::verify_header(std::optional<std::string_view> hea
   return verify(h.substr(kBearer.size()));
 }
 
-static long long now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 Result<Claims> TokenAuthority::verify(std::string_view token) const {
   if (token.size() > 4096) return unauthorized("토큰이 너무 깁니다.");
   const std::string tok(token);
+  std::optional<Claims> claims;
   {
     std::lock_guard lock(cache_mu_);
     if (auto it = cache_.find(tok); it != cache_.end()) {
       if (it->second.exp != 0 && it->second.exp <= now_seconds()) return unauthorized("토큰이 만료되었습니다.");
-      return it->second.claims;
+      claims = it->second.claims;
     }
   }
-  long long exp = 0;
-  auto claims = decode(tok, &exp);
-  if (!claims.ok()) return claims;
-  std::lock_guard lock(cache_mu_);
-  if (cache_.size() >= 100'000) cache_.clear();
-  cache_.emplace(tok, Cached{*claims, exp});
-  return claims;
+  if (!claims) {
+    long long exp = 0;
+    auto decoded = decode(tok, &exp);
+    if (!decoded.ok()) return decoded;
+    claims = *decoded;
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= 100'000) cache_.clear();
+    cache_.emplace(tok, Cached{*claims, exp});
+  }
+  // A sign-in revoked (logout, a refresh token reused) ends its access tokens at once, on every
+  // instance: the store answers, not the cache.
+  if (!claims->session_id.empty() && session_check_ && !session_check_(claims->session_id))
+    return unauthorized("로그아웃되었거나 취소된 로그인입니다.");
+  return *claims;
 }
 
 Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out) const {
+  // The header decides which verifier runs; the verifier then insists on its own algorithm.
+  const auto dot1 = tok.find('.');
+  const auto dot2 = dot1 == std::string::npos ? dot1 : tok.find('.', dot1 + 1);
+  if (dot2 == std::string::npos || tok.find('.', dot2 + 1) != std::string::npos)
+    return unauthorized("토큰이 올바르지 않습니다.");
+  std::string header_text;
+  if (!base64url_decode(std::string_view(tok).substr(0, dot1), header_text)) return unauthorized("토큰이 올바르지 않습니다.");
+  const auto header = nlohmann::json::parse(header_text, nullptr, false);
+  if (!header.is_object() || !header.contains("alg") || !header["alg"].is_string())
+    return unauthorized("토큰이 올바르지 않습니다.");
+  const std::string alg = header["alg"];
+
+  if (alg == "RS256" || alg == "ES256") {
+    std::shared_ptr<const JwksKeys> keys;
+    {
+      std::lock_guard lock(jwks_mu_);
+      keys = jwks_;
+    }
+    if (!keys) return unauthorized("HS256 토큰만 허용됩니다.");
+    auto kid = header.find("kid");
+    if (kid == header.end() || !kid->is_string()) return unauthorized("kid가 없습니다.");
+    const JwksKeys::Key* key = keys->find(*kid, alg);
+    if (!key) return unauthorized("알 수 없는 키이거나 키와 알고리즘이 맞지 않습니다.");
+    std::string payload, signature;
+    if (!base64url_decode(std::string_view(tok).substr(dot1 + 1, dot2 - dot1 - 1), payload) ||
+        !base64url_decode(std::string_view(tok).substr(dot2 + 1), signature) ||
+        !JwksKeys::verify(*key, std::string_view(tok).substr(0, dot2), signature))
+      return unauthorized("토큰 서명이 올바르지 않습니다.");
+    return claims_of(nlohmann::json::parse(payload, nullptr, false), true, exp_out);
+  }
+  if (alg != "HS256") return unauthorized("지원하지 않는 알고리즘입니다.");
+
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, tok.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
                  static_cast<int>(secret_.size())) != 0 || raw == nullptr)
@@ -62,24 +141,7 @@ Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out
   if (!grants) return unauthorized("클레임이 없습니다.");
   auto json = nlohmann::json::parse(grants, nullptr, false);
   free(grants);  // NOLINT: libjwt allocates with malloc
-  if (!json.is_object()) return unauthorized("클레임이 올바르지 않습니다.");
-
-  Claims c;
-  const auto id = json.find("id");
-  if (id == json.end()) return unauthorized("id 클레임이 없습니다.");
-  if (id->is_string()) c.user_id = id->get<std::string>();
-  else if (id->is_number_integer()) c.user_id = std::to_string(id->get<long long>());
-  if (c.user_id.empty() || c.user_id.size() > 64) return unauthorized("id 클레임이 올바르지 않습니다.");
-  if (auto exp = json.find("exp"); exp != json.end()) {
-    if (!exp->is_number()) return unauthorized("exp 클레임이 올바르지 않습니다.");
-    if (exp->get<double>() <= static_cast<double>(now_seconds())) return unauthorized("토큰이 만료되었습니다.");
-    // exp in the past or far future both fit: clamp so the cache comparison is safe.
-    *exp_out = static_cast<long long>(std::min(exp->get<double>(), 4e18));
-  }
-  if (auto n = json.find("name"); n != json.end() && n->is_string()) c.name = *n;
-  if (auto e = json.find("email"); e != json.end() && e->is_string()) c.email = *e;
-  if (auto r = json.find("role"); r != json.end() && r->is_string()) c.admin = *r == "ADMIN";
-  return c;
+  return claims_of(json, false, exp_out);
 }
 
 std::string TokenAuthority::issue(const Claims& claims, std::chrono::seconds ttl) const {
@@ -90,6 +152,7 @@ std::string TokenAuthority::issue(const Claims& claims, std::chrono::seconds ttl
   if (!claims.name.empty()) g["name"] = claims.name;
   if (!claims.email.empty()) g["email"] = claims.email;
   if (claims.admin) g["role"] = "ADMIN";
+  if (!claims.session_id.empty()) g["sid"] = claims.session_id;
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   g["iat"] = now.count();
   if (ttl.count() > 0) g["exp"] = (now + ttl).count();
@@ -102,6 +165,37 @@ std::string TokenAuthority::issue(const Claims& claims, std::chrono::seconds ttl
   std::string token(out);
   free(out);  // NOLINT: libjwt allocates with malloc
   return token;
+}
+
+void TokenAuthority::load_jwks(const std::string& path) {
+  auto keys = JwksKeys::load_file(path);
+  {
+    std::lock_guard lock(jwks_mu_);
+    jwks_path_ = path;
+    jwks_ = std::move(keys);
+  }
+  std::lock_guard lock(cache_mu_);
+  cache_.clear();
+}
+
+std::string TokenAuthority::reload_jwks() {
+  std::string path;
+  {
+    std::lock_guard lock(jwks_mu_);
+    path = jwks_path_;
+  }
+  if (path.empty()) return "token.jwks-file is not set";
+  try {
+    load_jwks(path);
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+bool TokenAuthority::has_jwks() const {
+  std::lock_guard lock(jwks_mu_);
+  return jwks_ != nullptr;
 }
 
 }  // namespace p720::http

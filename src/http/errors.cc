@@ -33,6 +33,11 @@ constexpr Mapping kMappings[] = {
     {ErrorCode::kIdempotencyConflict, 409, "IDEMPOTENCY_CONFLICT", "같은 Idempotency-Key로 다른 요청을 보냈습니다."},
     {ErrorCode::kPayloadTooLarge, 413, "PAYLOAD_TOO_LARGE", "요청 본문이 너무 큽니다."},
     {ErrorCode::kTooManyRequests, 429, "TOO_MANY_REQUESTS", "요청이 너무 많습니다. 잠시 후 다시 시도하세요."},
+    {ErrorCode::kEmailTaken, 409, "EMAIL_TAKEN", "이미 가입된 이메일입니다."},
+    {ErrorCode::kAgeRestricted, 403, "AGE_RESTRICTED", "만 19세 미만은 복권을 구매할 수 없어 가입할 수 없습니다."},
+    {ErrorCode::kEmailNotVerified, 403, "EMAIL_NOT_VERIFIED", "이메일 인증을 먼저 완료해 주세요."},
+    {ErrorCode::kVerificationFailed, 400, "VERIFICATION_FAILED", "인증 코드가 올바르지 않습니다."},
+    {ErrorCode::kVerificationExpired, 400, "VERIFICATION_EXPIRED", "인증 코드가 만료되었습니다. 새 코드를 요청해 주세요."},
     {ErrorCode::kUnavailable, 503, "SERVICE_UNAVAILABLE", "일시적으로 서비스를 이용할 수 없습니다."},
     {ErrorCode::kStorageFull, 503, "STORAGE_FULL", "저장 공간이 부족해 지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요."},
     {ErrorCode::kInternal, 500, "INTERNAL_ERROR", "서버 오류가 발생했습니다."},
@@ -63,14 +68,14 @@ Response error_response(const Error& error) {
   }
   Response r;
   r.status = m.status;
+  // Every 429 says when to come back (SPEC §3); at least a second when the limiter cannot tell.
+  if (m.status == 429) r.headers.emplace_back("Retry-After", std::to_string(std::max(1LL, error.retry_after)));
   // Messages may quote client input (e.g. the path); invalid UTF-8 must not make dump() throw.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // The same text as the body's, invalid UTF-8 replaced as there.
   r.error_message = nlohmann::json::parse(body["errorMessage"].dump(-1, ' ', false,
                                                                    nlohmann::json::error_handler_t::replace))
                         .get<std::string>();
-  // RFC 9110 §10.2.3: every 429 says when to come back (SPEC §3).
-  if (m.status == 429) r.headers.emplace_back("Retry-After", std::to_string(std::max(1, error.retry_after_seconds)));
   return r;
 }
 

@@ -147,7 +147,7 @@ Json history_json(const store::TicketRow& t) {
   // The predecessor's createAt was a LocalDate, and its front end compares it with a
   // "YYYY-MM-DD" end date: the purchase's KST date. createdAt keeps the instant.
   const auto instant = parse_instant(t.created_at);
-  Json j = {{"createAt", instant ? kst_date(*instant) : t.created_at}, {"createdAt", t.created_at}, {"round", t.round}};
+  Json j = {{"createAt", instant ? format_date(kst_date(*instant)) : t.created_at}, {"createdAt", t.created_at}, {"round", t.round}};
   const auto ticket = Ticket::from_index(t.ticket);
   j["groupNum"] = ticket.group;
   put_digits(j, ticket);

@@ -16,6 +16,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string request_id;
+  std::string remote_address;  // the peer's IP address ("" when unknown)
 
   std::optional<std::string_view> header(std::string_view name) const;  // name lower-case
   // The decoded value of a query parameter; nullopt when absent.

@@ -48,7 +48,7 @@ void Router::dispatch(const Request& req, std::string* route_out, Reply reply) c
       if (route.rate_limited && limiter_)
         if (const int wait = limiter_(claims->user_id); wait > 0) {
           Error e = make_error(ErrorCode::kTooManyRequests);
-          e.retry_after_seconds = wait;
+          e.retry_after = wait;
           return reply(error_response(e));
         }
       ctx->claims = std::move(*claims);

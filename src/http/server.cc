@@ -183,6 +183,9 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     req.body = std::move(breq.body());
+    beast::error_code peer_ec;
+    const auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) req.remote_address = peer.address().to_string();
     const bool keep_alive = breq.keep_alive();
     const unsigned version = breq.version();
     ++server_.in_flight;
@@ -299,7 +302,9 @@ void Server::Impl::finish(const Request& req, Response& res, const std::string& 
     if (allowed) {
       const bool any = config.cors_origins.size() == 1 && config.cors_origins[0] == "*";
       res.headers.emplace_back("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
-      res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Link, Retry-After");
+      // Authorization: the sign-in routes answer with the token there (the predecessor's front end);
+      // Link: the next page of a list; Retry-After: when a 429 may be retried.
+      res.headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Authorization, Link, Retry-After");
       if (!any) res.headers.emplace_back("Vary", "Origin");
     }
   }

@@ -56,6 +56,21 @@ const std::vector<Migration>& migrations() {
        }},
       {3,
        {
+           // Accounts and sign-in. Only hashes: Argon2id for passwords, HMAC-SHA-256 for e-mail
+           // codes, SHA-256 for refresh tokens. Times are Unix seconds of the service clock.
+           "CREATE TABLE accounts (id {ID}, email VARCHAR(254) NOT NULL UNIQUE, password_hash VARCHAR(255) NOT NULL,"
+           " name VARCHAR(200) NOT NULL, birth_date VARCHAR(10) NOT NULL, verified INT NOT NULL DEFAULT 0,"
+           " created_at VARCHAR(40) NOT NULL)",
+           "CREATE TABLE email_codes (email VARCHAR(254) PRIMARY KEY, code_hash VARCHAR(64) NOT NULL,"
+           " expires_at BIGINT NOT NULL, tries INT NOT NULL, confirmed_until BIGINT NOT NULL DEFAULT 0)",
+           "CREATE TABLE auth_sessions (id {ID}, account_id BIGINT NOT NULL, created_at VARCHAR(40) NOT NULL,"
+           " revoked INT NOT NULL DEFAULT 0)",
+           "CREATE TABLE refresh_tokens (token_hash VARCHAR(64) PRIMARY KEY, session_id BIGINT NOT NULL,"
+           " spent INT NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL)",
+           "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
+       }},
+      {4,
+       {
            // One row per writer thread: every write transaction sets its writer's seq just before
            // COMMIT, so when a commit's reply is lost, reading the row says whether it committed
            // (SqlStore::committed; SPEC §4, no buyer told "failed" when it took effect).

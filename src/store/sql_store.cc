@@ -606,6 +606,24 @@ Result<T> SqlStore::read(const std::function<Result<T>(SqlConnection&)>& body) {
   }
 }
 
+Status SqlStore::write_job(const std::function<Status(SqlConnection&)>& body, const std::string& key) {
+  auto r = write<int>([&](SqlConnection& c) -> Result<int> {
+    auto s = body(c);
+    if (!s.ok()) return s.error();
+    return 0;
+  }, key);
+  return r.ok() ? Status::Ok() : Status(r.error());
+}
+
+Status SqlStore::read_job(const std::function<Status(SqlConnection&)>& body) {
+  auto r = read<int>([&](SqlConnection& c) -> Result<int> {
+    auto s = body(c);
+    if (!s.ok()) return s.error();
+    return 0;
+  });
+  return r.ok() ? Status::Ok() : Status(r.error());
+}
+
 Result<long long> SqlStore::balance(const std::string& user) {
   return read<long long>([&](SqlConnection& c) -> Result<long long> { return balance_of(c, user); });
 }

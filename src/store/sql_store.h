@@ -64,6 +64,21 @@ class SqlStore final : public Store {
   Result<std::vector<OutboxEvent>> pending_events(int limit) override;
   Status ack_events(const std::vector<long long>& ids) override;
 
+  // Accounts and sign-in: sql_store_accounts.cc.
+  Result<Account> create_account(const Account& a, long long now, const std::string& created_at) override;
+  Result<std::optional<Account>> account_by_email(const std::string& email) override;
+  Result<std::optional<Account>> account_by_id(long long id) override;
+  Status put_email_code(const std::string& email, const std::string& code_hash, long long expires_at) override;
+  Result<CodeResult> check_email_code(const std::string& email, const std::string& code_hash, long long now,
+                                      int max_tries, long long confirmed_until) override;
+  Result<long long> open_session(long long account_id, const std::string& refresh_hash, long long expires_at,
+                                 const std::string& created_at) override;
+  Result<RefreshResult> rotate_refresh(const std::string& old_hash, const std::string& new_hash, long long now,
+                                       long long new_expires_at) override;
+  Status revoke_session(long long session_id) override;
+  Result<std::optional<long long>> session_of_refresh(const std::string& refresh_hash) override;
+  Result<bool> session_active(long long session_id) override;
+
  private:
   struct Job;
   struct Lane;
@@ -90,6 +105,9 @@ class SqlStore final : public Store {
     long long writer = 0;
     long long seq = 0;
   };
+  // write() and read() for the other source files of SqlStore: `body` fills its own results.
+  Status write_job(const std::function<Status(SqlConnection&)>& body, const std::string& key = "");
+  Status read_job(const std::function<Status(SqlConnection&)>& body);
   void writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane);
   void run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::vector<Job*>& batch);
   // Commits the open transaction, writing the mark's seq (the transaction's own, advanced when it

@@ -118,6 +118,33 @@ struct Totals {  // for money conservation checks
   long long deposits = 0, balances = 0, sales = 0, prizes = 0;
 };
 
+
+// --- Accounts and sign-in (SPEC §3 "Accounts and sign-in") ---------------------------------
+// Times here are Unix seconds of the service clock. Only hashes of passwords, e-mail codes and
+// refresh tokens reach these methods.
+struct Account {
+  long long id = 0;
+  std::string email;          // normalised (lower case), unique
+  std::string password_hash;  // Argon2id, libsodium's crypto_pwhash_str form
+  std::string name;
+  std::string birth_date;     // YYYY-MM-DD
+  bool verified = false;      // the e-mail was confirmed with a code
+  std::string created_at;
+};
+
+enum class CodeCheck { kConfirmed, kWrong, kExpired };  // kExpired: none, expired, or out of tries
+struct CodeResult {
+  CodeCheck check = CodeCheck::kExpired;
+  int tries_left = 0;
+};
+
+enum class RefreshState { kRotated, kReused, kInvalid };
+struct RefreshResult {
+  RefreshState state = RefreshState::kInvalid;
+  long long account_id = 0;
+  long long session_id = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -201,6 +228,53 @@ class Store {
   // same row).
   virtual Result<std::vector<OutboxEvent>> pending_events(int /*limit*/) { return std::vector<OutboxEvent>{}; }
   virtual Status ack_events(const std::vector<long long>& /*ids*/) { return Status::Ok(); }
+
+  // Accounts (SPEC §3 "Accounts and sign-in"). Each write is one transaction, so what is
+  // decided here holds across every instance on the same database. The defaults refuse (a store
+  // without accounts).
+  //
+  // Inserts the account (id, verified and created_at of `a` are ignored): EMAIL_TAKEN when the
+  // e-mail has one. It is created verified when the e-mail was confirmed with a code before
+  // (confirmed until `now` or later).
+  virtual Result<Account> create_account(const Account& /*a*/, long long /*now*/, const std::string& /*created_at*/) {
+    return unsupported();
+  }
+  virtual Result<std::optional<Account>> account_by_email(const std::string& /*email*/) { return unsupported(); }
+  virtual Result<std::optional<Account>> account_by_id(long long /*id*/) { return unsupported(); }
+  // Replaces the e-mail's code (its tries start again at 0); a confirmation it had stays.
+  virtual Status put_email_code(const std::string& /*email*/, const std::string& /*code_hash*/,
+                                long long /*expires_at*/) {
+    return unsupported();
+  }
+  // Checks a code. A wrong one uses up a try (committed, although the answer is a refusal); the
+  // right one, before `now` reaches its expiry and with tries left, is spent, marks the e-mail
+  // confirmed until `confirmed_until` and its account (if any) verified.
+  virtual Result<CodeResult> check_email_code(const std::string& /*email*/, const std::string& /*code_hash*/,
+                                              long long /*now*/, int /*max_tries*/, long long /*confirmed_until*/) {
+    return unsupported();
+  }
+  // A new sign-in with its first refresh token; returns the session id.
+  virtual Result<long long> open_session(long long /*account_id*/, const std::string& /*refresh_hash*/,
+                                         long long /*expires_at*/, const std::string& /*created_at*/) {
+    return unsupported();
+  }
+  // Spends a refresh token and stores its successor in one transaction: kRotated; kReused when it
+  // was spent already (the whole session is then revoked, and that is committed); kInvalid when
+  // unknown, expired or of a revoked session.
+  virtual Result<RefreshResult> rotate_refresh(const std::string& /*old_hash*/, const std::string& /*new_hash*/,
+                                               long long /*now*/, long long /*new_expires_at*/) {
+    return unsupported();
+  }
+  // Revokes a session (idempotent). The session of a refresh token: session_of_refresh.
+  virtual Status revoke_session(long long /*session_id*/) { return unsupported(); }
+  virtual Result<std::optional<long long>> session_of_refresh(const std::string& /*refresh_hash*/) {
+    return unsupported();
+  }
+  // True when the session exists and is not revoked.
+  virtual Result<bool> session_active(long long /*session_id*/) { return unsupported(); }
+
+ protected:
+  static Error unsupported() { return make_error(ErrorCode::kInternal, "accounts are not supported by this store"); }
 };
 
 }  // namespace p720::store

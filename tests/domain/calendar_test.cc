@@ -224,9 +224,9 @@ TEST(RoundDrawnOnTest, OtherDaysAndBadDatesHaveNoRound) {
 }
 
 TEST(KstDateTest, DateOfAnInstantInKst) {
-  EXPECT_EQ(kst_date(*parse_instant("2026-11-24T14:59:59Z")), "2026-11-24");
-  EXPECT_EQ(kst_date(*parse_instant("2026-11-24T15:00:00Z")), "2026-11-25");
-  EXPECT_EQ(kst_date(*parse_instant("2026-12-31T23:30:00+09:00")), "2026-12-31");
+  EXPECT_EQ(format_date(kst_date(*parse_instant("2026-11-24T14:59:59Z"))), "2026-11-24");
+  EXPECT_EQ(format_date(kst_date(*parse_instant("2026-11-24T15:00:00Z"))), "2026-11-25");
+  EXPECT_EQ(format_date(kst_date(*parse_instant("2026-12-31T23:30:00+09:00"))), "2026-12-31");
   EXPECT_TRUE(parse_date("2024-02-29"));
   EXPECT_FALSE(parse_date("2025-02-29"));
   EXPECT_FALSE(parse_date("2025-02-28 "));

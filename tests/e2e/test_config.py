@@ -194,6 +194,12 @@ BAD_VALUES = [
     ({"limits__rate_per_second": "5"}, "limits"),
     ({"clock__now": '"2026-11-24 12:00"'}, "clock.now"),
     ({"compat": "spring"}, "compat"),
+    ({"auth__require_verified_email": "maybe"}, "auth.require-verified-email"),
+    ({"auth__access_ttl_seconds": "10"}, "auth.access-ttl-seconds"),
+    ({"auth__login_failures_per_email": "0"}, "auth.login-failures-per-email"),
+    ({"mail__smtp_url": '"http://127.0.0.1:25"'}, "mail.smtp-url"),
+    ({"mail__from": '"Shop <shop@example.com>"'}, "mail.from"),
+    ({"token__jwks_file": '"/nonexistent/jwks.json"'}, "token.jwks-file"),
 ]
 
 

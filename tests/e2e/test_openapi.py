@@ -9,6 +9,8 @@ import pytest
 from conftest import REPO, ROUND, Server, new_user
 
 API_CC = REPO / "src" / "http" / "api.cc"
+# Route tables registered from make_api (api.cc) in files of their own.
+ROUTE_FILES = [API_CC, REPO / "src" / "http" / "auth_api.cc"]
 DOC_FILE = REPO / "docs" / "openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # The router's own 404 messages (src/http/router.cc): the path or the method is not in the table.
@@ -21,7 +23,7 @@ def routes_from_source():
 
     Fails loudly when api.cc registers a route in a way this reader does not know, so a new kind of
     registration cannot slip past the check."""
-    src = API_CC.read_text()
+    src = "\n".join(f.read_text() for f in ROUTE_FILES)
     routes = {}
     understood = 0
 
@@ -342,3 +344,47 @@ def test_demo_only_operations_are_not_served_without_demo_mode(tmp_path, doc):
             assert r.json()["errorMessage"].startswith(UNKNOWN_ROUTE), r.text
     finally:
         srv.stop()
+
+
+def test_responses_of_sign_up_and_sign_in_fit_the_schemas(tmp_path, doc):
+    """Sign-up, the code, login, refresh, me, logout and the predecessor's routes — each body checked
+    against the document (the code read from a real SMTP sink)."""
+    from smtp_sink import SmtpSink
+    sink = SmtpSink().start()
+    srv = Server(tmp_path, name="oa-accounts", demo=False, env={"PENSION_SMTP_URL": sink.url}).start()
+    try:
+        ops = {(m, p): op for m, p, op in operations(doc)}
+
+        def go(method, path, expect, **kw):
+            r = srv.request(method, path, **kw)
+            assert r.status_code == expect, (method, path, r.status_code, r.text)
+            assert_fits(doc, method, path, ops[(method, path)], r)
+            return r
+
+        email = f"{new_user('oa')}@example.com"
+        body = {"email": email, "password": "a long password", "name": "문서", "birthDate": "1990-01-01"}
+        go("POST", "/api/v1/auth/signup", 201, json=body)
+        go("POST", "/api/v1/auth/signup", 409, json=body)
+        go("POST", "/api/v1/auth/signup", 403, json={**body, "email": "young-" + email, "birthDate": "2015-01-01"})
+        go("POST", "/api/v1/auth/login", 403, json={"email": email, "password": "a long password"})
+        go("POST", "/api/v1/auth/verification", 200, json={"email": email})
+        go("POST", "/api/v1/auth/verification/confirm", 400, json={"email": email, "code": "abcdef"})
+        go("POST", "/api/v1/auth/verification/confirm", 200, json={"email": email, "code": sink.code_for(email)})
+        go("POST", "/api/v1/auth/login", 401, json={"email": email, "password": "wrong password"})
+        tokens = go("POST", "/api/v1/auth/login", 200, json={"email": email, "password": "a long password"}).json()
+        tokens = go("POST", "/api/v1/auth/refresh", 200, json={"refreshToken": tokens["refreshToken"]}).json()
+        auth = {"Authorization": f"Bearer {tokens['accessToken']}"}
+        go("GET", "/api/v1/auth/me", 200, headers=auth)
+        go("GET", "/auth/mypage", 200, headers=auth)
+        go("POST", "/api/v1/auth/logout", 204, headers=auth)
+        go("POST", "/api/v1/auth/refresh", 401, json={"refreshToken": tokens["refreshToken"]})
+
+        other = f"{new_user('oa-pred')}@example.com"
+        go("POST", "/auth/certification", 200, json={"email": other})
+        go("POST", "/auth/certification/request", 200, json={"email": other, "confirmationRequest": sink.code_for(other)})
+        go("POST", "/auth/signUp", 201, json={"name": "문서", "email": other, "password": "a long password",
+                                              "confirmationRequest": True, "birthDate": "1990-01-01"})
+        go("POST", "/auth/login", 200, json={"email": other, "password": "a long password"})
+    finally:
+        srv.stop()
+        sink.stop()
