@@ -8,8 +8,8 @@
   const REFRESH_KEY = 'pension720.refresh';   // an account's refresh token, for this tab only
   const ROUND_HISTORY = 52; // rounds offered in the "내 복권" selector (about a year)
 
-  // `?api=http://host:port` lets the page talk to a server on another origin (CORS is allowed by the server).
-  const API_BASE = (new URLSearchParams(location.search).get('api') || '').replace(/\/+$/, '');
+  // The page talks only to the server that served it: no address from the URL or elsewhere, so
+  // no link can make it send a token to another origin (the server's CSP says connect-src 'self').
 
   const $ = (sel) => document.querySelector(sel);
   const el = (tag, props = {}, ...children) => {
@@ -100,7 +100,7 @@
     const sentAt = Date.now();
     let res;
     try {
-      res = await fetch(API_BASE + path, {
+      res = await fetch(path, {
         method,
         headers: h,
         body: body === undefined ? undefined : JSON.stringify(body),
