@@ -3,35 +3,16 @@
 
 #include <cstdio>
 
+#include "domain/text.h"
+
 namespace p720 {
 namespace {
 
-// Decodes UTF-8; false on malformed input or a control character (C0, DEL, C1). Counts code points.
+// Well-formed UTF-8 without control characters (C0, DEL, C1); counts its code points.
 bool utf8_clean(std::string_view s, size_t* count) {
-  size_t n = 0;
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    unsigned cp = 0;
-    size_t len = 0;
-    if (c < 0x80) cp = c, len = 1;
-    else if ((c & 0xE0) == 0xC0) cp = c & 0x1F, len = 2;
-    else if ((c & 0xF0) == 0xE0) cp = c & 0x0F, len = 3;
-    else if ((c & 0xF8) == 0xF0) cp = c & 0x07, len = 4;
-    else return false;
-    if (i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr unsigned kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;  // overlong, surrogate
-    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return false;
-    i += len;
-    ++n;
-  }
-  *count = n;
-  return true;
+  const auto n = utf8_code_points(s, /*controls=*/false);
+  if (n) *count = *n;
+  return n.has_value();
 }
 
 bool is_atext(char c) {

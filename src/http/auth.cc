@@ -87,9 +87,14 @@ Result<Claims> TokenAuthority::verify(std::string_view token) const {
     auto decoded = decode(tok, &exp);
     if (!decoded.ok()) return decoded;
     claims = *decoded;
+    const size_t bytes = tok.size() + claims->user_id.size() + claims->name.size() + claims->email.size() +
+                         claims->session_id.size() + 128;  // + the map's node and the rest of Claims
     std::lock_guard lock(cache_mu_);
-    if (cache_.size() >= 100'000) cache_.clear();
-    cache_.emplace(tok, Cached{*claims, exp});
+    if (cache_bytes_ + bytes > kCacheBytes) {
+      cache_.clear();
+      cache_bytes_ = 0;
+    }
+    if (cache_.emplace(tok, Cached{*claims, exp}).second) cache_bytes_ += bytes;
   }
   // A sign-in revoked (logout, a refresh token reused) ends its access tokens at once, on every
   // instance: the store answers, not the cache.
@@ -176,6 +181,7 @@ void TokenAuthority::load_jwks(const std::string& path) {
   }
   std::lock_guard lock(cache_mu_);
   cache_.clear();
+  cache_bytes_ = 0;
 }
 
 std::string TokenAuthority::reload_jwks() {

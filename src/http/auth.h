@@ -68,8 +68,12 @@ class TokenAuthority {
     Claims claims;
     long long exp;
   };
+  // The cache's bound is in bytes (tokens of up to 4 KiB and their claims), not entries: 100,000
+  // large tokens would otherwise hold ~400 MB.
+  static constexpr size_t kCacheBytes = 32 << 20;
   mutable std::mutex cache_mu_;
   mutable std::unordered_map<std::string, Cached> cache_;
+  mutable size_t cache_bytes_ = 0;  // guarded by cache_mu_
 };
 
 }  // namespace p720::http

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "domain/text.h"
 #include "http/compat.h"
 #include "http/errors.h"
 
@@ -160,14 +162,23 @@ class Session : public std::enable_shared_from_this<Session> {
     // RFC 9112 §6.1/§6.3: a request whose Transfer-Encoding is anything but a final "chunked", or
     // that has both Transfer-Encoding and Content-Length, is refused and the connection closed —
     // an intermediary may have framed it differently (request smuggling).
-    if (breq.count(bhttp::field::transfer_encoding) &&
-        (!breq.chunked() || breq.count(bhttp::field::content_length))) {
+    const char* refusal = nullptr;
+    if (breq.count(bhttp::field::transfer_encoding) && (!breq.chunked() || breq.count(bhttp::field::content_length)))
+      refusal = "Transfer-Encoding이 올바르지 않습니다.";
+    // Invalid UTF-8 in the target or a header value is refused here, before anything stores or
+    // compares it (the body is JSON, whose parser refuses it).
+    else if (!utf8_code_points(std::string_view(breq.target().data(), breq.target().size())) ||
+             std::any_of(breq.begin(), breq.end(), [](const auto& f) {
+               return !utf8_code_points(std::string_view(f.value().data(), f.value().size()));
+             }))
+      refusal = "요청에 올바르지 않은 UTF-8이 있습니다.";
+    if (refusal) {
       Request bad;
       bad.request_id = new_request_id();
       bad.method = std::string(breq.method_string());
       const std::string_view target(breq.target().data(), breq.target().size());
       bad.path = std::string(target.substr(0, target.find('?')));
-      Response res = error_response(ErrorCode::kInvalidRequest, "Transfer-Encoding이 올바르지 않습니다.");
+      Response res = error_response(ErrorCode::kInvalidRequest, refusal);
       server_.finish(bad, res, "", Clock::now());
       return send(std::move(res), breq.version(), false);
     }

@@ -195,3 +195,19 @@ def test_a_full_disk_is_storage_full_and_health_down_until_space_returns(tmp_pat
         assert ok == "ok"
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("raw", [
+    b"GET /api/v1/pension/round?x=\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/v1/pension-win/all\xc3( HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/v1/pension/round HTTP/1.1\r\nHost: x\r\nX-Name: \xed\xa0\x80\r\n\r\n",
+    b"POST /api/v1/pension/purchases HTTP/1.1\r\nHost: x\r\nIdempotency-Key: \xc0\xaf\r\nContent-Length: 2\r\n\r\n{}",
+])
+def test_invalid_utf8_anywhere_in_the_head_is_400(server, raw):
+    resp = exchange(server, raw)
+    assert_json_error(resp, 400, "INVALID_REQUEST")
+
+
+def test_utf8_in_a_header_is_served(server):
+    resp = exchange(server, "GET /api/v1/pension/round HTTP/1.1\r\nHost: x\r\nX-Name: 연금\r\n\r\n".encode())
+    assert resp is not None and resp[0] == 200
