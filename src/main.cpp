@@ -81,6 +81,7 @@ int serve(const p720::Flags& flags) {
   sold.sold_count(calendar.current_round(clock.now()));
 
   http::TokenAuthority auth(cfg.token_secret);
+  auth.set_demo_tokens(cfg.sales.demo);
   if (!cfg.jwks_file.empty()) {
     try {
       auth.load_jwks(cfg.jwks_file);

@@ -87,7 +87,7 @@ std::string Accounts::code_hash(const std::string& email, const std::string& cod
 }
 
 std::optional<long long> Accounts::account_id_of(const std::string& user_id) {
-  constexpr std::string_view kPrefix = "acct-";
+  constexpr std::string_view kPrefix = kAccountIdPrefix;
   if (user_id.size() <= kPrefix.size() || user_id.size() > kPrefix.size() + 18 ||
       user_id.compare(0, kPrefix.size(), kPrefix) != 0)
     return std::nullopt;

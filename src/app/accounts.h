@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/clock.h"
+#include "domain/account.h"
 #include "app/mailer.h"
 #include "app/password_hasher.h"
 #include "app/throttle.h"
@@ -67,7 +68,7 @@ class Accounts {
   // The account of an access token's user id ("acct-<n>"); NOT_FOUND for other ids.
   Result<store::Account> account_of(const std::string& user_id);
 
-  static std::string user_id_of(long long account_id) { return "acct-" + std::to_string(account_id); }
+  static std::string user_id_of(long long account_id) { return std::string(kAccountIdPrefix) + std::to_string(account_id); }
   static std::optional<long long> account_id_of(const std::string& user_id);
 
   const AccountsConfig& config() const { return config_; }

@@ -31,6 +31,10 @@ std::optional<std::string> normalize_name(std::string_view name);
 
 // Dates (parse_date, kst_date, format_date) are in domain/calendar.h.
 
+// Accounts' user ids are this prefix and the account's number ("acct-7"); no other sign-in (the
+// demo's, an operator's tokens) may use it.
+inline constexpr std::string_view kAccountIdPrefix = "acct-";
+
 // Full years of age on `today` of someone born on `birth` (0 when born later). Someone born on
 // 29 February becomes a year older on 1 March in a common year.
 int age_on(std::chrono::year_month_day birth, std::chrono::year_month_day today);

@@ -50,6 +50,7 @@ Result<Claims> claims_of(const nlohmann::json& json, bool idp, long long* exp_ou
   if (auto n = json.find("name"); n != json.end() && n->is_string()) c.name = *n;
   if (auto e = json.find("email"); e != json.end() && e->is_string()) c.email = *e;
   if (auto r = json.find("role"); r != json.end() && r->is_string()) c.admin = *r == "ADMIN";
+  if (auto d = json.find("demo"); d != json.end()) c.demo = !d->is_boolean() || d->get<bool>();
   if (!idp)
     if (auto s = json.find("sid"); s != json.end()) {
       if (!s->is_string() || s->get<std::string>().empty()) return unauthorized("sid 클레임이 올바르지 않습니다.");
@@ -96,6 +97,7 @@ Result<Claims> TokenAuthority::verify(std::string_view token) const {
     }
     if (cache_.emplace(tok, Cached{*claims, exp}).second) cache_bytes_ += bytes;
   }
+  if (claims->demo && !demo_tokens_) return unauthorized("데모 토큰은 데모 모드에서만 쓸 수 있습니다.");
   // A sign-in revoked (logout, a refresh token reused) ends its access tokens at once, on every
   // instance: the store answers, not the cache.
   if (!claims->session_id.empty() && session_check_ && !session_check_(claims->session_id))
@@ -158,6 +160,7 @@ std::string TokenAuthority::issue(const Claims& claims, std::chrono::seconds ttl
   if (!claims.email.empty()) g["email"] = claims.email;
   if (claims.admin) g["role"] = "ADMIN";
   if (!claims.session_id.empty()) g["sid"] = claims.session_id;
+  if (claims.demo) g["demo"] = true;
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   g["iat"] = now.count();
   if (ttl.count() > 0) g["exp"] = (now + ttl).count();

@@ -26,6 +26,7 @@ struct Claims {
   std::string email;
   bool admin = false;  // claim `role` == "ADMIN"
   std::string session_id;  // claim `sid` of an account's access token (HS256 only); "" otherwise
+  bool demo = false;       // claim `demo`: issued by a demo server's sign-in (POST /api/v1/demo/token)
 };
 
 class TokenAuthority {
@@ -50,6 +51,10 @@ class TokenAuthority {
   std::string reload_jwks();
   bool has_jwks() const;
 
+  // Whether tokens with the `demo` claim are accepted (only while the server runs in demo mode):
+  // a demo token must not outlive the demo, on this server or one restarted without --demo.
+  void set_demo_tokens(bool accepted) { demo_tokens_ = accepted; }
+
   // Asked for every token with a `sid` (after its signature and times were checked): false → 401.
   void set_session_check(std::function<bool(const std::string& sid)> check) { session_check_ = std::move(check); }
 
@@ -57,6 +62,7 @@ class TokenAuthority {
   Result<Claims> decode(const std::string& token, long long* exp) const;
 
   std::string secret_;
+  bool demo_tokens_ = false;
   std::function<bool(const std::string&)> session_check_;
   mutable std::mutex jwks_mu_;
   std::string jwks_path_;

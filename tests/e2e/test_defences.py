@@ -211,3 +211,26 @@ def test_invalid_utf8_anywhere_in_the_head_is_400(server, raw):
 def test_utf8_in_a_header_is_served(server):
     resp = exchange(server, "GET /api/v1/pension/round HTTP/1.1\r\nHost: x\r\nX-Name: 연금\r\n\r\n".encode())
     assert resp is not None and resp[0] == 200
+
+
+# --- demo tokens ---------------------------------------------------------------------------------
+def test_a_demo_token_does_not_outlive_the_demo(tmp_path):
+    """Issue 20 S2: a token from the demo's sign-in works only while the server runs in demo mode —
+    not after a restart without --demo on the same database and secret — and never as an account."""
+    srv = Server(tmp_path, "demo-then-real", demo=True)
+    srv.start()
+    try:
+        r = srv.post("/api/v1/demo/token", json={"userId": "visitor-1", "name": "방문자"})
+        assert r.status_code == 201, r.text
+        demo = r.json()["token"]
+        assert srv.get("/api/v1/wallet", token=demo).status_code == 200
+        expect_error(srv.post("/api/v1/demo/token", json={"userId": "acct-1"}), 400, "INVALID_REQUEST")
+        srv.stop()
+        srv.demo = False
+        srv.start()
+        expect_error(srv.get("/api/v1/wallet", token=demo), 401, "UNAUTHORIZED")
+        # The same user with a token the operator issued is served as ever.
+        assert srv.get("/api/v1/wallet", user="visitor-1").status_code == 200
+        expect_error(srv.post("/api/v1/demo/token", json={"userId": "visitor-2"}), 404, "NOT_FOUND")
+    finally:
+        srv.stop()
