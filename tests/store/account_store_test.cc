@@ -12,6 +12,7 @@
 
 #include "store/mysql_connection.h"
 #include "store/sql_store.h"
+#include "test_database.h"
 #include "store/sqlite_connection.h"
 
 namespace p720::store {
@@ -20,39 +21,16 @@ namespace {
 class AccountStore : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    static std::atomic<int> n{0};
-    const std::string name = "p720a_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-    if (GetParam() == "sqlite") {
-      auto dir = std::filesystem::temp_directory_path() / ("p720acct-" + std::to_string(::getpid()));
-      std::filesystem::create_directories(dir);
-      sqlite_path_ = (dir / (name + ".db")).string();
-      std::filesystem::remove(sqlite_path_);
-    } else {
-      const char* url = std::getenv("PENSION_TEST_MYSQL");
-      ASSERT_NE(url, nullptr) << "PENSION_TEST_MYSQL is not set: start MariaDB with `scripts/topology.sh start-db`";
-      mysql_ = parse_mysql_url(url);
-      admin_ = std::make_unique<MysqlConnection>(mysql_);
-      admin_->exec("DROP DATABASE IF EXISTS " + name);
-      admin_->exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
-      mysql_.database = name;
-    }
+    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720acct"));
     store_ = open();
   }
 
   void TearDown() override {
     store_.reset();
-    if (admin_) admin_->exec("DROP DATABASE IF EXISTS " + mysql_.database);
-    else if (!sqlite_path_.empty()) std::filesystem::remove(sqlite_path_);
+    db_.drop();
   }
 
-  std::unique_ptr<Store> open() {
-    if (GetParam() == "sqlite") {
-      auto path = sqlite_path_;
-      return std::make_unique<SqlStore>([path] { return std::make_unique<SqliteConnection>(path); });
-    }
-    auto params = mysql_;
-    return std::make_unique<SqlStore>([params] { return std::make_unique<MysqlConnection>(params); });
-  }
+  std::unique_ptr<Store> open() { return std::make_unique<SqlStore>(db_.factory()); }
 
   static Account account(const std::string& email) {
     Account a;
@@ -63,9 +41,7 @@ class AccountStore : public ::testing::TestWithParam<std::string> {
     return a;
   }
 
-  std::string sqlite_path_;
-  MysqlParams mysql_;
-  std::unique_ptr<MysqlConnection> admin_;
+  TestDatabase db_;
   std::unique_ptr<Store> store_;
 };
 

@@ -23,6 +23,7 @@
 #include "store/mysql_connection.h"
 #include "store/sql_store.h"
 #include "store/sqlite_connection.h"
+#include "test_database.h"
 
 namespace p720::store {
 namespace {
@@ -34,41 +35,17 @@ constexpr long long kPrice = 1000;
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    static std::atomic<int> n{0};
-    const std::string name = "p720t_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-    if (GetParam() == "sqlite") {
-      auto dir = std::filesystem::temp_directory_path() / ("p720conf-" + std::to_string(::getpid()));
-      std::filesystem::create_directories(dir);
-      sqlite_path_ = (dir / (name + ".db")).string();
-      std::filesystem::remove(sqlite_path_);
-    } else {
-      const char* url = std::getenv("PENSION_TEST_MYSQL");
-      ASSERT_NE(url, nullptr) << "PENSION_TEST_MYSQL is not set: start MariaDB with `scripts/topology.sh "
-                                 "start-db` and export what it prints (scripts/test.sh does both)";
-      mysql_ = parse_mysql_url(url);
-      admin_ = std::make_unique<MysqlConnection>(mysql_);  // creates the base database if needed
-      admin_->exec("DROP DATABASE IF EXISTS " + name);
-      admin_->exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
-      mysql_.database = name;
-    }
+    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720conf"));
+    mysql_ = db_.mysql;
     store_ = open();
   }
 
   void TearDown() override {
     store_.reset();
-    if (GetParam() != "sqlite" && !admin_) return;  // SetUp failed
-    if (admin_) admin_->exec("DROP DATABASE IF EXISTS " + mysql_.database);
-    else std::filesystem::remove(sqlite_path_);
+    db_.drop();
   }
 
-  SqlStore::ConnectionFactory factory() const {
-    if (GetParam() == "sqlite") {
-      auto path = sqlite_path_;
-      return [path] { return std::make_unique<SqliteConnection>(path); };
-    }
-    auto params = mysql_;
-    return [params] { return std::make_unique<MysqlConnection>(params); };
-  }
+  SqlStore::ConnectionFactory factory() const { return db_.factory(); }
 
   // Another store on the same database: what a second process would have.
   std::unique_ptr<Store> open(bool outbox = false) { return std::make_unique<SqlStore>(factory(), 256, outbox); }
@@ -87,9 +64,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
         << t->prizes;
   }
 
-  std::string sqlite_path_;
-  MysqlParams mysql_;
-  std::unique_ptr<MysqlConnection> admin_;
+  TestDatabase db_;
+  MysqlParams mysql_;  // the test's MariaDB database, for rival connections (MariaDB cases only)
   std::unique_ptr<Store> store_;
 };
 
