@@ -9,6 +9,7 @@
 #include "domain/account.h"
 #include "domain/ticket.h"
 #include "http/auth_api.h"
+#include "http/csv.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
 #include "http/web_assets.h"
@@ -295,6 +296,37 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
            if (!page.ok()) return error_response(page.error());
            return page_reply(c.req, sales.tickets(c.actor(), *round, all && *all == "true", one_more(*page)), *page,
                              purchased_json, [](const store::TicketRow& t) { return t.id; });
+         }});
+
+  // A round's sold tickets as CSV, streamed: a page of the store at a time, newest first, from the
+  // tickets sold when the export began (later ones have higher ids), so memory holds one page.
+  r.add({"GET", "/api/v1/admin/rounds/{round}/tickets.csv", Access::kAdmin, [&sales](Context& c) {
+           auto round = round_segment(c.params[0]);
+           if (!round.ok()) return error_response(round.error());
+           constexpr int kExportPage = 5000;
+           auto first = sales.tickets(c.actor(), *round, true, store::Page{0, kExportPage});
+           if (!first.ok()) return error_response(first.error());
+           Response res;
+           res.content_type = "text/csv; charset=utf-8";
+           res.headers.emplace_back("Content-Disposition",
+                                    "attachment; filename=\"round-" + std::to_string(*round) + "-tickets.csv\"");
+           res.body = ticket_csv_header() + ticket_csv_lines(*first);
+           struct Cursor {
+             long long before;
+             bool done;
+           };
+           auto cursor = std::make_shared<Cursor>(Cursor{first->empty() ? 0 : first->back().id,
+                                                         first->size() < static_cast<size_t>(kExportPage)});
+           res.next_chunk = [&sales, actor = c.actor(), round = *round, cursor]() -> std::optional<std::string> {
+             if (cursor->done) return std::string();
+             auto rows = sales.tickets(actor, round, true, store::Page{cursor->before, kExportPage});
+             if (!rows.ok()) return std::nullopt;
+             cursor->done = rows->size() < static_cast<size_t>(kExportPage);
+             if (rows->empty()) return std::string();
+             cursor->before = rows->back().id;
+             return ticket_csv_lines(*rows);
+           };
+           return res;
          }});
 
   // --- Draws and results ----------------------------------------------------------------------

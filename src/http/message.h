@@ -1,6 +1,7 @@
 // The HTTP request and response as the handlers see them: plain values, no sockets, no Beast.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ struct Response {
   // For an error: the message the body carries, so predecessor mode can answer it as plain text
   // (http/compat.h) without parsing the body again. Empty for successful answers.
   std::string error_message;
+  // A body too large to hold (an export): when set, the answer is sent with chunked transfer
+  // coding, `body` first, then each piece this returns, called one at a time on a worker thread
+  // (it may read the store) until it returns "" (the end). nullopt means the source failed
+  // midway: the connection is closed without the last chunk, so the client sees a cut body.
+  std::function<std::optional<std::string>()> next_chunk;
 };
 
 }  // namespace p720::http

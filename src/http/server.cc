@@ -216,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(Response res, unsigned version, bool keep_alive, bool counted = false) {
+    if (res.next_chunk) return send_chunked(std::move(res), version, keep_alive, counted);
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(res.status), version);
     msg->set(bhttp::field::server, "pension720");
     if (!res.content_type.empty()) msg->set(bhttp::field::content_type, res.content_type);
@@ -229,6 +230,74 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec || !msg->keep_alive()) return self->do_close();
       self->do_read();
     });
+  }
+
+  // A streamed answer: the header, then one chunk at a time — the next is produced on the worker
+  // pool only after the previous one was written, so memory holds one chunk whatever the size.
+  struct Stream {
+    bhttp::response<bhttp::empty_body> head;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    std::function<std::optional<std::string>()> next;
+    std::string chunk;
+    bool keep_alive = false, counted = false;
+  };
+
+  void send_chunked(Response res, unsigned version, bool keep_alive, bool counted) {
+    auto s = std::make_shared<Stream>();
+    s->head = bhttp::response<bhttp::empty_body>(static_cast<bhttp::status>(res.status), version);
+    s->head.set(bhttp::field::server, "pension720");
+    if (!res.content_type.empty()) s->head.set(bhttp::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers) s->head.set(k, v);
+    s->head.keep_alive(keep_alive);
+    s->head.chunked(true);
+    s->next = std::move(res.next_chunk);
+    s->chunk = std::move(res.body);
+    s->keep_alive = keep_alive;
+    s->counted = counted;
+    s->serializer.emplace(s->head);
+    stream_.expires_after(server_.config.read_timeout);
+    bhttp::async_write_header(stream_, *s->serializer, [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
+      if (ec) return self->end_stream(s, false);
+      self->write_chunk(s);
+    });
+  }
+
+  // Writes s->chunk (if any), then asks the worker pool for the next.
+  void write_chunk(std::shared_ptr<Stream> s) {
+    auto produce = [self = shared_from_this(), s]() {
+      std::optional<std::string> next;
+      try {
+        next = s->next();
+      } catch (const std::exception& e) {
+        spdlog::error(R"({{"msg":"stream failed","error":"{}"}})", e.what());
+      }
+      net::post(self->stream_.get_executor(), [self, s, next = std::move(next)]() mutable {
+        if (!next) return self->end_stream(s, false);
+        s->chunk = std::move(*next);
+        if (s->chunk.empty()) return self->last_chunk(s);
+        self->write_chunk(s);
+      });
+    };
+    if (s->chunk.empty()) return net::post(server_.workers, std::move(produce));
+    stream_.expires_after(server_.config.read_timeout);
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(s->chunk)),
+                     [self = shared_from_this(), s, produce = std::move(produce)](beast::error_code ec, std::size_t) mutable {
+                       if (ec) return self->end_stream(s, false);
+                       net::post(self->server_.workers, std::move(produce));
+                     });
+  }
+
+  void last_chunk(std::shared_ptr<Stream> s) {
+    stream_.expires_after(server_.config.read_timeout);
+    net::async_write(stream_, bhttp::make_chunk_last(), [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
+      self->end_stream(s, !ec);
+    });
+  }
+
+  void end_stream(const std::shared_ptr<Stream>& s, bool complete) {
+    if (s->counted) --server_.in_flight;
+    if (!complete || !s->keep_alive) return do_close();
+    do_read();
   }
 
   void do_close() {

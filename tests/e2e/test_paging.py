@@ -99,6 +99,39 @@ def test_an_admin_lists_every_buyer_of_a_round_in_pages(srv, buyer):
                  403, "FORBIDDEN")
 
 
+def export(srv, round_, admin=True, user="boss"):
+    """GET the round's ticket export, streamed; returns (response, lines without the header)."""
+    resp = srv.get(f"/api/v1/admin/rounds/{round_}/tickets.csv", user=user, admin=admin, stream=True)
+    if resp.status_code != 200:
+        return resp, None
+    lines = [line for line in resp.iter_lines(decode_unicode=True) if line]
+    assert lines[0] == "ticketId,purchaseId,userId,round,group,number,createdAt,result"
+    return resp, [line.split(",") for line in lines[1:]]
+
+
+def test_an_admin_exports_a_rounds_tickets_as_streamed_csv(srv, buyer):
+    listed = [t for p in pages(srv, "/api/v1/pension/purchased", "boss", admin=True, round=ROUND, all="true",
+                               limit=1000) for t in p]
+    resp, rows = export(srv, ROUND)
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in resp.headers
+    assert f'filename="round-{ROUND}-tickets.csv"' in resp.headers["Content-Disposition"]
+    # The same tickets as the list, in the same order (newest first), field by field.
+    assert [int(r[0]) for r in rows] == [t["ticketId"] for t in listed]
+    assert [(r[2], int(r[3]), int(r[4]), r[5], int(r[7])) for r in rows] == \
+        [(t["userId"], t["round"], t["group"], t["number"], t["result"]) for t in listed]
+    # A round nobody bought is the header alone.
+    resp, rows = export(srv, ROUND + 1)
+    assert resp.status_code == 200 and rows == []
+
+
+def test_only_an_admin_exports_and_the_round_must_be_a_round(srv, buyer):
+    expect_error(srv.get(f"/api/v1/admin/rounds/{ROUND}/tickets.csv", user=buyer), 403, "FORBIDDEN")
+    for bad in ("0", "x", "-1", "1234567"):
+        expect_error(srv.get(f"/api/v1/admin/rounds/{bad}/tickets.csv", user="boss", admin=True), 400,
+                     "INVALID_REQUEST")
+
+
 @pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "1001"}, {"limit": "x"}, {"limit": "-1"},
                                     {"limit": ""}, {"before": "0"}, {"before": "abc"}, {"before": "1e3"}])
 def test_bad_paging_parameters_are_400(srv, buyer, params):
@@ -146,5 +179,12 @@ def test_listing_a_million_tickets_keeps_memory_flat(tmp_path):
         assert count == 1_000_000 and pages_seen == 1000
         grown_mb = (vm_hwm_kb(srv.proc.pid) - before) / 1024
         assert grown_mb <= 50, f"peak RSS grew by {grown_mb:.1f} MB listing a million tickets"
+        # The export streams the same million, one page of the store at a time.
+        resp, rows = export(srv, ROUND)
+        ids = [int(r[0]) for r in rows]
+        assert len(ids) == 1_000_000 and len(set(ids)) == 1_000_000 and ids == sorted(ids, reverse=True)
+        assert {int(r[4]) * 1_000_000 + int(r[5]) - 1_000_000 for r in rows} == {x * 5 for x in range(1_000_000)}
+        grown_mb = (vm_hwm_kb(srv.proc.pid) - before) / 1024
+        assert grown_mb <= 50, f"peak RSS grew by {grown_mb:.1f} MB listing and exporting a million tickets"
     finally:
         srv.stop()
