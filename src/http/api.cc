@@ -181,10 +181,11 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
   auto& draws = d.draws;
 
   // --- Rounds ---------------------------------------------------------------------------------
-  r.add({"GET", "/api/v1/pension/round", Access::kPublic, [d](Context&) {
-           return json(200, d.calendar.current_round(d.clock.now()));
-         }});
-  r.add({"GET", "/api/v1/pension/rounds/current", Access::kPublic, [d](Context&) {
+  // Computed from the calendar and the clock alone, so they answer on the I/O thread.
+  r.add({.method = "GET", .pattern = "/api/v1/pension/round", .access = Access::kPublic,
+         .handler = [d](Context&) { return json(200, d.calendar.current_round(d.clock.now())); }, .io_thread = true});
+  r.add({.method = "GET", .pattern = "/api/v1/pension/rounds/current", .access = Access::kPublic,
+         .handler = [d](Context&) {
            const auto now = d.clock.now();
            const int round = d.calendar.current_round(now);
            return json(200, {{"round", round},
@@ -193,7 +194,8 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
                              {"salesOpenAt", format_kst(d.calendar.sales_open_at(round))},
                              {"salesCloseAt", format_kst(d.calendar.sales_close_at(round))},
                              {"now", format_kst(now)}});
-         }});
+         },
+         .io_thread = true});
 
   // --- Wallet ---------------------------------------------------------------------------------
   r.add({"GET", "/api/v1/wallet", Access::kUser, [&sales](Context& c) {

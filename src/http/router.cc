@@ -68,10 +68,11 @@ Response Router::dispatch(const Request& req, std::string* route_out) const {
   return future.get();
 }
 
-bool Router::is_async(const Request& req) const {
+bool Router::on_io_thread(const Request& req) const {
   std::vector<std::string> params;
   for (const auto& route : routes_)
-    if (route.method == req.method && match(route.pattern, req.path, params)) return route.async_handler != nullptr;
+    if (route.method == req.method && match(route.pattern, req.path, params))
+      return route.async_handler != nullptr || route.io_thread;
   return false;
 }
 

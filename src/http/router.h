@@ -38,6 +38,9 @@ struct Route {
   Handler handler;
   bool rate_limited = false;  // counted against the caller's rate limit
   AsyncHandler async_handler = nullptr;  // when set, used instead of `handler`
+  // The handler never waits (no store, no network, no lock held long): run it on the I/O thread
+  // that read the request instead of handing it to the worker pool and back.
+  bool io_thread = false;
 };
 
 class Router {
@@ -55,8 +58,9 @@ class Router {
   void dispatch(const Request& req, std::string* route_out, Reply reply) const;
   // The same, waiting for the response.
   Response dispatch(const Request& req, std::string* route_out = nullptr) const;
-  // True when the request's route has an asynchronous handler (it may run on an I/O thread).
-  bool is_async(const Request& req) const;
+  // True when the request's route starts on the I/O thread: an asynchronous handler (it waits
+  // without holding a thread) or one marked io_thread. Other routes run on the worker pool.
+  bool on_io_thread(const Request& req) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -207,9 +207,9 @@ class Session : public std::enable_shared_from_this<Session> {
         self->send(std::move(res), version, keep_alive && !self->server_.draining, true);
       });
     };
-    // Asynchronous routes (purchases) never block, so they start right here on the I/O thread;
-    // the others may wait on the store and run on the worker pool.
-    if (server_.router.is_async(*shared)) return server_.handle(std::move(shared), std::move(respond));
+    // Asynchronous routes (purchases) and those that never wait start right here on the I/O
+    // thread; the others may wait on the store and run on the worker pool.
+    if (server_.router.on_io_thread(*shared)) return server_.handle(std::move(shared), std::move(respond));
     net::post(server_.workers, [self = shared_from_this(), shared = std::move(shared), respond = std::move(respond)]() {
       self->server_.handle(shared, respond);
     });
