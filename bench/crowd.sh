@@ -16,7 +16,7 @@ THREADS=${BENCH_WRK_THREADS:-2}
 PORT=${BENCH_PORT:-18991}
 FLOOR_PORT=$((PORT + 1))
 SECRET=bench-secret-0123456789
-BIN=build-release/pension720
+BIN=${BENCH_BIN:-build-release/pension720}  # the binary measured (bench/ab.sh-style comparisons)
 PY=/usr/bin/python3
 
 WORK=$(mktemp -d /tmp/pension-crowd.XXXX)
@@ -35,25 +35,7 @@ serve() {  # serve [ENV=VALUE ...]: starts pension720 on $WORK/crowd.db, waits u
 
 echo "== funding $BUYERS buyers (a server with the rate limit off, stopped afterwards)"
 serve PENSION_RATE_PER_SECOND=0 PENSION_ACCESS_LOG=false
-"$PY" - "$PORT" "$BUYERS" "$SECRET" "$WORK/tokens" <<'PYEOF'
-import concurrent.futures, sys, time
-import jwt, requests
-port, buyers, secret, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-now = int(time.time())
-tok = lambda user, role=None: jwt.encode({"id": user, "iat": now, "exp": now + 86400, **({"role": role} if role else {})},
-                                         secret, algorithm="HS256")
-admin = {"Authorization": "Bearer " + tok("crowd-admin", "ADMIN")}
-ids = [f"crowd{i}" for i in range(buyers)]
-def fund(chunk):
-    s = requests.Session()
-    for u in chunk:
-        r = s.post(f"http://127.0.0.1:{port}/api/v1/wallet/deposit", json={"userId": u, "amount": 1_000_000}, headers=admin)
-        assert r.status_code == 200, r.text
-with concurrent.futures.ThreadPoolExecutor(32) as pool:
-    list(pool.map(fund, [ids[i::32] for i in range(32)]))
-with open(out, "w") as f:
-    f.writelines(tok(u) + "\n" for u in ids)
-PYEOF
+"$PY" bench/fund_buyers.py "$PORT" "$BUYERS" "$SECRET" "$WORK/tokens" crowd
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 echo "== pension720, default configuration"

@@ -14,16 +14,10 @@ start_sqlite_server() {
   return 1
 }
 
-# Writes BENCH_BUYERS (64) buyer tokens to file $2 and funds each through $1 (base URL) as ADMIN.
+# Writes BENCH_BUYERS (64) buyer tokens to file $2 and funds each (10,000,000,000 won) through $1
+# (base URL) as ADMIN.
 make_buyers() {
-  local url=$1 tokens=$2 admin i
-  admin=$(build-release/pension720 token --user bench-admin --role ADMIN --token-secret "$SECRET")
-  : >"$tokens"
-  for i in $(seq 1 "${BENCH_BUYERS:-64}"); do
-    build-release/pension720 token --user "buyer$i" --token-secret "$SECRET" >>"$tokens"
-    curl -sf -X POST "$url/api/v1/wallet/deposit" -H "Authorization: Bearer $admin" \
-      -d "{\"userId\":\"buyer$i\",\"amount\":10000000000}" >/dev/null
-  done
+  /usr/bin/python3 bench/fund_buyers.py "${1##*:}" "${BENCH_BUYERS:-64}" "$SECRET" "$2" buyer 10000000000
 }
 
 # Builds the release binary, starts it on a fresh SQLite file $WORK/$2.db in a new WORK directory

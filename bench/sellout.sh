@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Sells a whole round (5,000,000 single-ticket purchases over HTTP, every 201 durable) and reports
 # how long it took, from the first to the last ticket's timestamp, and the server's peak memory.
-# Takes about 4 minutes on 2 cores. Not a test.   bench/sellout.sh [CONNECTIONS]
+# Buyers: BENCH_BUYERS (default 50,000 distinct buyers, 100 tickets each). Takes about 4 minutes
+# on 2 cores. Not a test.   bench/sellout.sh [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNS=${1:-64}
 THREADS=2
 PORT=${BENCH_PORT:-18992}
 SECRET=bench-secret-0123456789
+export BENCH_BUYERS=${BENCH_BUYERS:-50000}
 source bench/lib.sh
 start_sqlite_bench "$PORT" sellout
 # wrk cannot stop at a count: poll the sold counter and stop wrk once the round is sold out.

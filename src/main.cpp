@@ -163,12 +163,16 @@ int serve(const p720::Flags& flags) {
   router->set_limiter([&limiter](const std::string& user) { return limiter.acquire(user); });
 
   http::Server server(cfg.server, *router, metrics);
+  // Purchases' answers (JSON, metrics, the access log line) are made on the I/O threads, not on
+  // the store's writer thread, which only decides, writes and commits (docs/DESIGN.md, threads).
+  store->set_answer_executor([&server](std::function<void()> fn) { server.post(std::move(fn)); });
   server.start();
   spdlog::info(R"({{"msg":"listening","port":{},"db":"{}","demo":{},"compat":"{}","now":"{}"}})", server.port(),
                cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,
                cfg.server.predecessor_compat ? "predecessor" : "none",
                format_kst(clock.now()));
   server.run();
+  store->set_answer_executor({});  // the I/O threads have stopped
   // Finish (and answer) any write still queued while everything it calls back into is alive.
   relay.reset();
   store.reset();

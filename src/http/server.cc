@@ -468,6 +468,8 @@ void Server::stop() {
   net::post(impl_->ioc, [this] { impl_->begin_drain(); });
 }
 
+void Server::post(std::function<void()> fn) { net::post(impl_->ioc, std::move(fn)); }
+
 Response Server::handle(const Request& req) const { return impl_->handle(req); }
 
 }  // namespace p720::http

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <algorithm>
 #include <string>
@@ -50,6 +51,8 @@ class Server {
   // Blocks until a stop signal (or stop()) and the drain that follows.
   void run();
   void stop();
+  // Runs `fn` on one of the I/O threads (for answers produced elsewhere, e.g. the store's writer).
+  void post(std::function<void()> fn);
 
   // Turns one request into a response: CORS, request id, routing. Public for tests.
   Response handle(const Request& req) const;

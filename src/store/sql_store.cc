@@ -287,16 +287,27 @@ void SqlStore::write_async(std::function<Result<T>(SqlConnection&)> body, std::f
     }
   }
   job->fail = [job](Error why) { job->out.emplace(std::move(why)); };
-  job->finish = [job, done = std::move(done)] {
-    Result<T> result = std::move(*job->out);
+  job->finish = [this, job, done = std::move(done)]() mutable {
+    auto answer = [done = std::move(done), result = std::move(*job->out)]() mutable { done(std::move(result)); };
     delete job;
-    done(std::move(result));
+    Executor on;
+    {
+      std::lock_guard lock(answer_mu_);
+      on = answer_on_;
+    }
+    if (on) return on(std::move(answer));
+    answer();
   };
   job->key = key;
   job->probe = probe;
   if (enqueue(job)) return;
   job->fail(unavailable());
   complete(job);
+}
+
+void SqlStore::set_answer_executor(Executor executor) {
+  std::lock_guard lock(answer_mu_);
+  answer_on_ = std::move(executor);
 }
 
 void SqlStore::complete(Job* job) {

@@ -47,6 +47,7 @@ class SqlStore final : public Store {
   Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) override;
   void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) override;
   void set_purchase_screen(PurchaseScreen screen) override;
+  void set_answer_executor(Executor executor) override;
   Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
                                                const std::string& hash) override;
   Result<std::vector<TicketRow>> tickets(const TicketQuery& query) override;
@@ -178,6 +179,8 @@ class SqlStore final : public Store {
 
   std::mutex screen_mu_;
   std::shared_ptr<const PurchaseScreen> screen_;  // guarded by screen_mu_
+  std::mutex answer_mu_;  // guards answer_on_ (set and cleared by main while writers run)
+  Executor answer_on_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> readers_;
 };

@@ -187,6 +187,12 @@ class Store {
       std::function<std::vector<std::optional<Error>>(const std::vector<const PurchaseCommand*>&)>;
   // Installs (or, with nullptr, removes) the screen; every purchase made after this goes through it.
   virtual void set_purchase_screen(PurchaseScreen screen) = 0;
+  // Where the answers of asynchronous writes (purchase_async, probe_async) run. Unset, they run on
+  // the writer thread right after the commit; main hands them to the HTTP server's I/O threads, so
+  // the writer only decides, writes and commits while the answers are rendered, counted and logged
+  // elsewhere. Set before serving; cleared (empty) when the server has stopped.
+  using Executor = std::function<void(std::function<void()>)>;
+  virtual void set_answer_executor(Executor /*executor*/) {}
   // The purchase made earlier under (user, key): nullopt when there is none, IDEMPOTENCY_CONFLICT
   // when it was made with a different request hash.
   virtual Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
