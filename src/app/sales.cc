@@ -284,6 +284,14 @@ Result<store::PurchaseRecord> Sales::buy(const Actor& actor, int round, const st
 
 void Sales::checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
                            PurchaseDone done) {
+  if (!wait_on_) return checkout_now(actor, idem_key, idem_hash, std::move(done));
+  wait_on_([this, actor, idem_key, idem_hash, done = std::move(done)]() mutable {
+    checkout_now(actor, idem_key, idem_hash, std::move(done));
+  });
+}
+
+void Sales::checkout_now(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
+                         PurchaseDone done) {
   if (replayed(actor, idem_key, idem_hash, done)) return;
   size_t stale = 0;
   auto cart = live_cart(actor, &stale);
@@ -302,6 +310,15 @@ void Sales::checkout_async(const Actor& actor, const std::string& idem_key, cons
 
 void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
                       const std::string& idem_key, const std::string& idem_hash, PurchaseDone done) {
+  const bool waits = !idem_key.empty() || std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
+  if (!waits || !wait_on_) return buy_now(actor, round, specs, idem_key, idem_hash, std::move(done));
+  wait_on_([this, actor, round, specs, idem_key, idem_hash, done = std::move(done)]() mutable {
+    buy_now(actor, round, specs, idem_key, idem_hash, std::move(done));
+  });
+}
+
+void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
+                    const std::string& idem_hash, PurchaseDone done) {
   if (replayed(actor, idem_key, idem_hash, done)) return;
   auto r = open_round(round);
   if (!r.ok()) return done(r.error());

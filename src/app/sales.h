@@ -73,10 +73,16 @@ class Sales {
   Status clear(const Actor& actor);
 
   // Purchases. idem_key may be empty; idem_hash fingerprints the request.
-  // Each purchase has an asynchronous form, used by the HTTP layer: the checks run on the calling
-  // thread, and `done` runs on the store's writer thread once the purchase is durable or failed
-  // (or at once, on the calling thread, when a check fails). `done` must not block.
+  // Each purchase has an asynchronous form, used by the HTTP layer (on an I/O thread): the checks
+  // that need no waiting run on the calling thread; those that may wait — a checkout's cart, an
+  // `auto` pick (the buyer's cart, the hold registry, a shared sold index), an Idempotency-Key's
+  // replay — run on the executor given to set_wait_executor (the server's worker pool), or on the
+  // calling thread when none was given. `done` runs once the purchase is durable or failed, where
+  // the store answers (Store::set_answer_executor), or at once where a check failed. `done` must
+  // not block.
   using PurchaseDone = std::function<void(Result<store::PurchaseRecord>)>;
+  using Executor = std::function<void(std::function<void()>)>;
+  void set_wait_executor(Executor executor) { wait_on_ = std::move(executor); }
   void checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
                       PurchaseDone done);
   void buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
@@ -94,6 +100,9 @@ class Sales {
   long long tickets_sold() const { return tickets_sold_.load(); }
 
  private:
+  void checkout_now(const Actor& actor, const std::string& idem_key, const std::string& idem_hash, PurchaseDone done);
+  void buy_now(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
+               const std::string& idem_hash, PurchaseDone done);
   // The round on sale now, or TIME_OUT.
   Result<int> open_round(int requested) const;
   // Expands specs (group 0 → five tickets, auto → picked digits) into distinct ticket indexes.
@@ -123,6 +132,7 @@ class Sales {
   const Clock& clock_;
   SalesConfig config_;
   std::atomic<long long> purchases_made_{0}, tickets_sold_{0};
+  Executor wait_on_;  // where purchase checks that may wait run (set before serving)
   std::array<std::mutex, 64> cart_locks_;
 };
 

@@ -469,6 +469,7 @@ void Server::stop() {
 }
 
 void Server::post(std::function<void()> fn) { net::post(impl_->ioc, std::move(fn)); }
+void Server::post_work(std::function<void()> fn) { net::post(impl_->workers, std::move(fn)); }
 
 Response Server::handle(const Request& req) const { return impl_->handle(req); }
 

@@ -53,6 +53,8 @@ class Server {
   void stop();
   // Runs `fn` on one of the I/O threads (for answers produced elsewhere, e.g. the store's writer).
   void post(std::function<void()> fn);
+  // Runs `fn` on the worker pool (for work that may wait, started from an I/O thread).
+  void post_work(std::function<void()> fn);
 
   // Turns one request into a response: CORS, request id, routing. Public for tests.
   Response handle(const Request& req) const;

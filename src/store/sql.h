@@ -61,6 +61,9 @@ class SqlConnection {
   // Called by a store's writer between transactions, for upkeep the engine needs (SQLite: keep
   // the WAL from growing without bound). Nothing by default.
   virtual void maintain() {}
+  // Called once on a connection the store uses only for reads (its reader pool), so per-connection
+  // caches sized for the writer are not repeated on every reader. Nothing by default.
+  virtual void reader_role() {}
   // Rows changed by the last write statement.
   virtual long long changes() = 0;
   // Rows changed by every write statement since the connection opened (SQLite); -1 where the

@@ -589,7 +589,9 @@ std::unique_ptr<SqlConnection> SqlStore::acquire_reader() {
       return c;
     }
   }
-  return factory_();
+  auto c = factory_();
+  c->reader_role();
+  return c;
 }
 
 void SqlStore::release_reader(std::unique_ptr<SqlConnection> c) {
