@@ -1,0 +1,67 @@
+"""Background buyers for the backup tests: one thread per user, each buying one new ticket per
+request over its own connection until stopped; every 201 is recorded with the number of its request
+(numbered in the order they are sent), every other answer as a failure."""
+import http.client
+import json
+import threading
+
+from conftest import ROUND
+
+# The servers' environment: buyers buy more than the 100 tickets a user may buy in a round, and
+# faster than the per-user rate limit allows on a fast machine.
+UNLIMITED = {"PENSION_ROUND_LIMIT": "5000000", "PENSION_RATE_PER_SECOND": "0"}
+
+
+class Buyers:
+    def __init__(self, srv, users, per_user=5000):
+        self.srv, self.users, self.per_user = srv, users, per_user
+        self.lock = threading.Lock()
+        self.acked = []    # (seq, user, receipt)
+        self.failed = []   # (status, body)
+        self.sent = 0      # requests sent so far; the seq of the latest one
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._buy, args=(i, u)) for i, u in enumerate(users)]
+
+    def start(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def count(self):
+        with self.lock:
+            return len(self.acked)
+
+    def snapshot(self):
+        """The 201s received so far."""
+        with self.lock:
+            return list(self.acked)
+
+    def last_sent(self):
+        with self.lock:
+            return self.sent
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join(120)
+        assert not any(t.is_alive() for t in self._threads)
+
+    def _buy(self, i, user):
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=60)
+        headers = {"Authorization": f"Bearer {self.srv.token(user)}", "Content-Type": "application/json"}
+        for j in range(self.per_user):
+            if self._stop.is_set():
+                break
+            body = {"round": ROUND, "tickets": [{"group": 1 + i % 5, "number": f"{i:02d}{j:04d}"}]}
+            with self.lock:
+                self.sent += 1
+                seq = self.sent
+            conn.request("POST", "/api/v1/pension/purchases", body=json.dumps(body), headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            with self.lock:
+                if resp.status == 201:
+                    self.acked.append((seq, user, json.loads(raw)))
+                else:
+                    self.failed.append((resp.status, raw))
+        conn.close()
