@@ -13,8 +13,10 @@ UNLIMITED = {"PENSION_ROUND_LIMIT": "5000000", "PENSION_RATE_PER_SECOND": "0"}
 
 
 class Buyers:
-    def __init__(self, srv, users, per_user=5000):
+    def __init__(self, srv, users, per_user=5000, ticket=None):
+        """ticket(i, j): the (group, number) user i buys at its j-th request (default: its own)."""
         self.srv, self.users, self.per_user = srv, users, per_user
+        self.ticket = ticket or (lambda i, j: (1 + i % 5, f"{i:02d}{j:04d}"))
         self.lock = threading.Lock()
         self.acked = []    # (seq, user, receipt)
         self.failed = []   # (status, body)
@@ -52,13 +54,19 @@ class Buyers:
         for j in range(self.per_user):
             if self._stop.is_set():
                 break
-            body = {"round": ROUND, "tickets": [{"group": 1 + i % 5, "number": f"{i:02d}{j:04d}"}]}
+            group, number = self.ticket(i, j)
+            body = {"round": ROUND, "tickets": [{"group": group, "number": number}]}
             with self.lock:
                 self.sent += 1
                 seq = self.sent
-            conn.request("POST", "/api/v1/pension/purchases", body=json.dumps(body), headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
+            try:
+                conn.request("POST", "/api/v1/pension/purchases", body=json.dumps(body), headers=headers)
+                resp = conn.getresponse()
+                raw = resp.read()
+            except (OSError, http.client.HTTPException) as e:  # a test that stops the server
+                with self.lock:
+                    self.failed.append((0, repr(e).encode()))
+                return
             with self.lock:
                 if resp.status == 201:
                     self.acked.append((seq, user, json.loads(raw)))
