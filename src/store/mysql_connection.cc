@@ -55,7 +55,7 @@ SqlError::Kind kind_of(unsigned code) {
     case ER_DUP_ENTRY:
     case ER_DUP_ENTRY_WITH_KEY_NAME:
       return SqlError::Kind::kUnique;
-    case ER_LOCK_DEADLOCK:
+    case ER_LOCK_DEADLOCK:  // also Galera's certification conflict (another node's commit won)
     case ER_LOCK_WAIT_TIMEOUT:
       return SqlError::Kind::kRetry;
     case ER_DISK_FULL:
