@@ -26,78 +26,87 @@ def _fill(db):
 
 
 def test_online_backup_while_selling_restores_with_every_earlier_purchase(tmp_path):
-    _fill(tmp_path / "live.db")
-    srv = Server(tmp_path, "live", env=UNLIMITED).start()
-    users = [new_user("bk") for _ in range(THREADS)]
-    for u in users:
-        srv.deposit(u, 10_000_000)
-
-    buyers = Buyers(srv, users).start()
-    poll_until(lambda: buyers.count() >= 100, "the first 100 purchases")
-
-    out = tmp_path / "backup.db"
-    before = buyers.snapshot()  # acknowledged before the backup started: all must be in it
-    proc = subprocess.Popen([BIN, "backup", "--db", f"sqlite:{srv.db}", "--to", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # Caught in the middle of its copy (it holds its snapshot from before the partial file exists),
-    # and stopped there: sales go on all the same.
-    partial = tmp_path / "backup.db.partial"
-    poll_until(lambda: partial.exists() or proc.poll() is not None, "the backup's partial file", interval=0.001)
-    proc.send_signal(signal.SIGSTOP)
+    servers = []
     try:
-        assert not out.exists(), "the copy ended before it could be stopped in the middle"
-        during = buyers.count()
-        poll_until(lambda: buyers.count() >= during + 100, "100 purchases while the backup is stopped mid-copy")
+        _fill(tmp_path / "live.db")
+        srv = Server(tmp_path, "live", env=UNLIMITED)
+        servers.append(srv)
+        srv.start()
+        users = [new_user("bk") for _ in range(THREADS)]
+        for u in users:
+            srv.deposit(u, 10_000_000)
+
+        buyers = Buyers(srv, users).start()
+        poll_until(lambda: buyers.count() >= 100, "the first 100 purchases")
+
+        out = tmp_path / "backup.db"
+        before = buyers.snapshot()  # acknowledged before the backup started: all must be in it
+        proc = subprocess.Popen([BIN, "backup", "--db", f"sqlite:{srv.db}", "--to", str(out)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Caught in the middle of its copy (it holds its snapshot from before the partial file exists),
+        # and stopped there: sales go on all the same.
+        partial = tmp_path / "backup.db.partial"
+        poll_until(lambda: partial.exists() or proc.poll() is not None, "the backup's partial file", interval=0.001)
+        proc.send_signal(signal.SIGSTOP)
+        try:
+            assert not out.exists(), "the copy ended before it could be stopped in the middle"
+            during = buyers.count()
+            poll_until(lambda: buyers.count() >= during + 100, "100 purchases while the backup is stopped mid-copy")
+        finally:
+            proc.send_signal(signal.SIGCONT)
+        stdout, stderr = proc.communicate(timeout=120)
+        started_after = buyers.last_sent()  # requests numbered above this were sent after the backup ended
+        assert proc.returncode == 0, stderr.decode(errors="replace")
+        report = json.loads(stdout.decode().strip().splitlines()[-1])
+        assert report["msg"] == "backup done" and report["bytes"] == out.stat().st_size > FILLER_MB << 20
+        assert not partial.exists()
+
+        poll_until(lambda: buyers.count() >= during + 200, "purchases after the backup")
+        buyers.stop()
+        assert not buyers.failed, buyers.failed[:3]
+        acked = buyers.acked
+        srv.assert_money_conserved()
+        srv.stop()
+
+        # Restore: a server started on the backup file.
+        restored = Server(tmp_path, "restored", env=UNLIMITED, db=out)
+        servers.append(restored)
+        restored.start()
+        restored.assert_money_conserved()
+        assert restored.sql("SELECT round, ticket FROM tickets GROUP BY round, ticket HAVING COUNT(*) > 1") == []
+        in_backup = {row[0] for row in restored.sql("SELECT id FROM purchases")}
+        for _, user, receipt in before:
+            rows = restored.sql("SELECT user_id, round, amount, balance_after FROM purchases WHERE id = ?",
+                                (receipt["purchaseId"],))
+            assert rows == [(user, ROUND, receipt["amount"], receipt["balance"])], receipt
+            stored = restored.sql("SELECT id, user_id, ticket FROM tickets WHERE purchase_id = ? ORDER BY id",
+                                  (receipt["purchaseId"],))
+            assert stored == [(t["ticketId"], user, ticket_index(t["group"], t["number"])) for t in receipt["tickets"]]
+        # One snapshot: nothing sent after the backup ended is in it, and it holds whole purchases only.
+        assert not {r["purchaseId"] for s, _, r in acked if s > started_after} & in_backup
+        assert len(in_backup) >= len(before)
+        # Per buyer, the wallet is what it was before the purchases the backup does not hold.
+        for user in users:
+            mine = [r for _, u, r in acked if u == user and r["purchaseId"] in in_backup]
+            (bal,), = restored.sql("SELECT balance FROM wallets WHERE user_id = ?", (user,))
+            assert bal == 10_000_000 - sum(r["amount"] for r in mine)
+        # The restored server sells, and what the backup holds stays sold.
+        _, user, receipt = before[0]
+        t = receipt["tickets"][0]
+        r = restored.buy(user, [{"group": t["group"], "number": t["number"]}])
+        assert r.status_code == 409 and r.json()["errorCode"] == "PURCHASE_DUPLICATED"
+        assert restored.buy(user, [{"group": 5, "number": "999999"}]).status_code == 201
+        restored.assert_money_conserved()
+        restored.stop()
+
+        # A second backup to the same name is refused and leaves the first one alone.
+        size = out.stat().st_size
+        again = subprocess.run([BIN, "backup", "--db", f"sqlite:{out}", "--to", str(out)], capture_output=True)
+        assert again.returncode != 0 and b"exists already" in again.stderr
+        assert out.stat().st_size == size
     finally:
-        proc.send_signal(signal.SIGCONT)
-    stdout, stderr = proc.communicate(timeout=120)
-    started_after = buyers.last_sent()  # requests numbered above this were sent after the backup ended
-    assert proc.returncode == 0, stderr.decode(errors="replace")
-    report = json.loads(stdout.decode().strip().splitlines()[-1])
-    assert report["msg"] == "backup done" and report["bytes"] == out.stat().st_size > FILLER_MB << 20
-    assert not partial.exists()
-
-    poll_until(lambda: buyers.count() >= during + 200, "purchases after the backup")
-    buyers.stop()
-    assert not buyers.failed, buyers.failed[:3]
-    acked = buyers.acked
-    srv.assert_money_conserved()
-    srv.stop()
-
-    # Restore: a server started on the backup file.
-    restored = Server(tmp_path, "restored", env=UNLIMITED, db=out).start()
-    restored.assert_money_conserved()
-    assert restored.sql("SELECT round, ticket FROM tickets GROUP BY round, ticket HAVING COUNT(*) > 1") == []
-    in_backup = {row[0] for row in restored.sql("SELECT id FROM purchases")}
-    for _, user, receipt in before:
-        rows = restored.sql("SELECT user_id, round, amount, balance_after FROM purchases WHERE id = ?",
-                            (receipt["purchaseId"],))
-        assert rows == [(user, ROUND, receipt["amount"], receipt["balance"])], receipt
-        stored = restored.sql("SELECT id, user_id, ticket FROM tickets WHERE purchase_id = ? ORDER BY id",
-                              (receipt["purchaseId"],))
-        assert stored == [(t["ticketId"], user, ticket_index(t["group"], t["number"])) for t in receipt["tickets"]]
-    # One snapshot: nothing sent after the backup ended is in it, and it holds whole purchases only.
-    assert not {r["purchaseId"] for s, _, r in acked if s > started_after} & in_backup
-    assert len(in_backup) >= len(before)
-    # Per buyer, the wallet is what it was before the purchases the backup does not hold.
-    for user in users:
-        mine = [r for _, u, r in acked if u == user and r["purchaseId"] in in_backup]
-        (bal,), = restored.sql("SELECT balance FROM wallets WHERE user_id = ?", (user,))
-        assert bal == 10_000_000 - sum(r["amount"] for r in mine)
-    # The restored server sells, and what the backup holds stays sold.
-    _, user, receipt = before[0]
-    t = receipt["tickets"][0]
-    r = restored.buy(user, [{"group": t["group"], "number": t["number"]}])
-    assert r.status_code == 409 and r.json()["errorCode"] == "PURCHASE_DUPLICATED"
-    assert restored.buy(user, [{"group": 5, "number": "999999"}]).status_code == 201
-    restored.assert_money_conserved()
-    restored.stop()
-
-    # A second backup to the same name is refused and leaves the first one alone.
-    size = out.stat().st_size
-    again = subprocess.run([BIN, "backup", "--db", f"sqlite:{out}", "--to", str(out)], capture_output=True)
-    assert again.returncode != 0 and b"exists already" in again.stderr
-    assert out.stat().st_size == size
+        for srv in servers:  # a failed check leaves them running: they must not outlive the test
+            srv.kill()
 
 
 def test_backup_refuses_what_it_cannot_copy(tmp_path):

@@ -23,8 +23,11 @@ def test_mariadb_backup_while_selling_restores_with_every_earlier_purchase(tmp_p
     name = "p720_backup_" + uuid.uuid4().hex[:10]
     live(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
     restored_db = None
+    servers = []
     try:
-        srv = Server(tmp_path, "live", env=UNLIMITED, db_url=f"mysql://{u.username}:{u.password}@{u.hostname}:{u.port}/{name}").start()
+        srv = Server(tmp_path, "live", env=UNLIMITED, db_url=f"mysql://{u.username}:{u.password}@{u.hostname}:{u.port}/{name}")
+        servers.append(srv)
+        srv.start()
         users = [new_user("mbk") for _ in range(THREADS)]
         for x in users:
             srv.deposit(x, 10_000_000)
@@ -82,7 +85,9 @@ def test_mariadb_backup_while_selling_restores_with_every_earlier_purchase(tmp_p
         assert int(sales) == PRICE * int(sold) and int(twice) == 0, (sales, sold, twice)
 
         # pension720 sells on the restored database, and what the backup holds stays sold.
-        again = Server(tmp_path, "restored", env=UNLIMITED, db_url=f"mysql://{u.username}:{u.password}@127.0.0.1:{port}/{name}").start()
+        again = Server(tmp_path, "restored", env=UNLIMITED, db_url=f"mysql://{u.username}:{u.password}@127.0.0.1:{port}/{name}")
+        servers.append(again)
+        again.start()
         _, user, receipt = before[0]
         t = receipt["tickets"][0]
         r = again.buy(user, [{"group": t["group"], "number": t["number"]}])
@@ -90,6 +95,8 @@ def test_mariadb_backup_while_selling_restores_with_every_earlier_purchase(tmp_p
         assert again.buy(user, [{"group": 5, "number": "999999"}]).status_code == 201
         again.stop()
     finally:
+        for srv in servers:  # a failed check leaves them running: they must not outlive the test
+            srv.kill()
         if restored_db is not None and restored_db.poll() is None:
             restored_db.send_signal(signal.SIGTERM)
             try:

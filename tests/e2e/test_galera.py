@@ -27,6 +27,7 @@ def _topology(env, *args):
 
 def test_a_galera_node_killed_under_load_loses_no_sale(tmp_path):
     env = dict(os.environ, TOPO_DIR=str(tmp_path / "topology"))
+    servers = []
     try:
         url = re.search(r"PENSION_TEST_GALERA=(\S+)", _topology(env, "start-galera")).group(1)
         u = urlparse(url)
@@ -37,8 +38,11 @@ def test_a_galera_node_killed_under_load_loses_no_sale(tmp_path):
         # Instance a starts at node 1 (the one killed below), b at node 2.
         urls = [f"mysql://{u.username}:{u.password}@" + ",".join(f"{h}:{p}" for h, p in nodes[k:] + nodes[:k]) + f"/{name}"
                 for k in (0, 1)]
-        a = Server(tmp_path, "a", env=UNLIMITED, db_url=urls[0]).start()
-        b = Server(tmp_path, "b", env=UNLIMITED, db_url=urls[1]).start()
+        a = Server(tmp_path, "a", env=UNLIMITED, db_url=urls[0])
+        b = Server(tmp_path, "b", env=UNLIMITED, db_url=urls[1])
+        servers += [a, b]
+        a.start()
+        b.start()
         for srv in (a, b):
             srv.allow_5xx = True  # a purchase in flight on the killed node may be answered 503 (outcome unknown)
         users = [new_user("gal") for _ in range(BUYERS)]
@@ -95,4 +99,6 @@ def test_a_galera_node_killed_under_load_loses_no_sale(tmp_path):
         assert db(nodes[2], "SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM purchases") == \
             db(survivor, "SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM purchases")
     finally:
+        for srv in servers:  # a failed check leaves them running: they must not outlive the test
+            srv.kill()
         subprocess.run(["bash", str(TOPOLOGY), "stop-galera"], env=env, capture_output=True, timeout=300)
