@@ -5,7 +5,7 @@ import http.client
 import json
 import threading
 
-from conftest import ROUND
+from conftest import ROUND, new_user, poll_until
 
 # The servers' environment: buyers buy more than the 100 tickets a user may buy in a round, and
 # faster than the per-user rate limit allows on a fast machine.
@@ -23,6 +23,16 @@ class Buyers:
         self.sent = 0      # requests sent so far; the seq of the latest one
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._buy, args=(i, u)) for i, u in enumerate(users)]
+
+    @classmethod
+    def selling(cls, srv, count, prefix, first=100):
+        """`count` new users, each with 10,000,000 won, buying on `srv` until `first` were sold."""
+        users = [new_user(prefix) for _ in range(count)]
+        for user in users:
+            srv.deposit(user, 10_000_000)
+        buyers = cls(srv, users).start()
+        poll_until(lambda: buyers.count() >= first, f"the first {first} purchases")
+        return buyers
 
     def start(self):
         for t in self._threads:

@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 
 from buyers import UNLIMITED, Buyers
-from conftest import BIN, ROUND, Server, new_user, poll_until, ticket_index
+from conftest import BIN, ROUND, Server, poll_until, ticket_index
 
 THREADS = 8
 FILLER_MB = 48  # makes the copy long enough to be caught (and stopped) in the middle
@@ -32,12 +32,8 @@ def test_online_backup_while_selling_restores_with_every_earlier_purchase(tmp_pa
         srv = Server(tmp_path, "live", env=UNLIMITED)
         servers.append(srv)
         srv.start()
-        users = [new_user("bk") for _ in range(THREADS)]
-        for u in users:
-            srv.deposit(u, 10_000_000)
-
-        buyers = Buyers(srv, users).start()
-        poll_until(lambda: buyers.count() >= 100, "the first 100 purchases")
+        buyers = Buyers.selling(srv, THREADS, "bk")
+        users = buyers.users
 
         out = tmp_path / "backup.db"
         before = buyers.snapshot()  # acknowledged before the backup started: all must be in it

@@ -10,7 +10,7 @@ import uuid
 from urllib.parse import urlparse
 
 from buyers import UNLIMITED, Buyers
-from conftest import PRICE, ROUND, Server, free_port, mariadb_cli, new_user, poll_until, ticket_index
+from conftest import PRICE, ROUND, Server, free_port, mariadb_cli, poll_until, ticket_index
 
 URL = os.environ.get("PENSION_TEST_MYSQL")
 THREADS = 6
@@ -28,11 +28,7 @@ def test_mariadb_backup_while_selling_restores_with_every_earlier_purchase(tmp_p
         srv = Server(tmp_path, "live", env=UNLIMITED, db_url=f"mysql://{u.username}:{u.password}@{u.hostname}:{u.port}/{name}")
         servers.append(srv)
         srv.start()
-        users = [new_user("mbk") for _ in range(THREADS)]
-        for x in users:
-            srv.deposit(x, 10_000_000)
-        buyers = Buyers(srv, users).start()
-        poll_until(lambda: buyers.count() >= 100, "the first 100 purchases")
+        buyers = Buyers.selling(srv, THREADS, "mbk")
         before = buyers.snapshot()
         (datadir,), = live("SELECT @@datadir")
         target = tmp_path / "mbk"
