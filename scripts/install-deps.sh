@@ -13,7 +13,7 @@ PACKAGES=(
 )
 # Servers and tools for the test suite and benchmarks (not needed just to run the server).
 if [[ "${1:-}" != "--runtime-only" ]]; then
-  PACKAGES+=(redis-server mariadb-server mariadb-client nginx wrk clang libclang-rt-14-dev chromium)
+  PACKAGES+=(redis-server mariadb-server mariadb-client mariadb-backup galera-4 nginx wrk clang libclang-rt-14-dev chromium)
   # Prometheus and promtool for tests/e2e/test_prometheus.py (which parses the scrape config with PyYAML).
   PACKAGES+=(prometheus python3-yaml)
   # The Debian package (scripts/package.sh) and its test (tests/package/test_package.sh).

@@ -5,6 +5,9 @@
 # person trying it out:
 #
 #   scripts/topology.sh start [--instances 3] [--fresh]   # everything; prints the URL
+#   scripts/topology.sh start --galera [...]              # the same on a 3-node Galera cluster
+#   scripts/topology.sh start-galera | stop-galera        # the Galera cluster only (its test)
+#   scripts/topology.sh kill-galera-node N | start-galera-node N
 #   scripts/topology.sh stop [--keep-services]            # everything (or all but MariaDB/Redis)
 #   scripts/topology.sh status
 #   scripts/topology.sh start-db                          # MariaDB + Redis only (unit tests)
@@ -16,6 +19,8 @@
 # TOPO_DIR, TOPO_LB_PORT (18080), TOPO_APP_PORT (first instance, 18081), TOPO_DB_PORT (3307),
 # TOPO_REDIS_PORT (6380), TOPO_DB_PASSWORD (pension), TOPO_SCHED (batch: what runs under
 # SCHED_BATCH — "app" (default): the instances; "all": MariaDB and Redis too; "none").
+# Galera: TOPO_GALERA_PORTS ("3341 3342 3343": the nodes' SQL ports), TOPO_GALERA_GCOMM (4667:
+# node i replicates on 4667+i-1, takes incremental state transfers on +10, full ones on +20).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,6 +40,10 @@ DB_SOCK="$DB_DIR/mariadb.sock"
 REDIS_DIR="$DIR/redis"
 NGINX_DIR="$DIR/nginx"
 APP_DIR="$DIR/instances"
+read -r -a GALERA_PORTS <<<"${TOPO_GALERA_PORTS:-3341 3342 3343}"
+GALERA_GCOMM="${TOPO_GALERA_GCOMM:-4667}"
+GALERA_DIR="$DIR/galera"
+GALERA_FILE="$DIR/galera.on"  # present while the topology runs on the Galera cluster
 
 log() { echo "[topology] $*" >&2; }
 
@@ -107,6 +116,79 @@ CREATE DATABASE IF NOT EXISTS $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nop
 SQL
 }
 
+# --- Galera: three mariadbd with wsrep on 127.0.0.1 ------------------------------------------
+galera_root() { mariadb --no-defaults --socket="$GALERA_DIR/$1/mariadb.sock" -uroot "${@:2}"; }
+galera_synced() { galera_root "$1" -N -e "SHOW STATUS LIKE 'wsrep_local_state_comment'" | grep -q Synced; }
+
+start_galera_node() {
+  local i=$1 new=${2:-0} d="$GALERA_DIR/$1" g=$((GALERA_GCOMM + $1 - 1)) extra=()
+  alive "$d/mariadb.pid" && return 0
+  [[ -f /usr/lib/galera/libgalera_smm.so ]] || die "galera-4 is not installed (scripts/install-deps.sh)"
+  mkdir -p "$d/data"
+  if ((new)) && [[ ! -d "$d/data/mysql" ]]; then  # a new cluster's first node
+    mariadb-install-db --no-defaults --datadir="$d/data" --user="$ME" --auth-root-authentication-method=normal \
+      --skip-test-db >"$d/install.log" 2>&1 || { cat "$d/install.log" >&2; die "mariadb-install-db failed"; }
+  fi
+  ((new)) && extra+=(--wsrep-new-cluster)
+  local peers="127.0.0.1:$GALERA_GCOMM,127.0.0.1:$((GALERA_GCOMM + 1)),127.0.0.1:$((GALERA_GCOMM + 2))"
+  log "starting Galera node $i on 127.0.0.1:${GALERA_PORTS[i - 1]} (replication $g)"
+  # Galera needs row binlog format and interleaved auto-increment locks (so the store writes
+  # purchases one by one there, each with its own LAST_INSERT_ID); it sets
+  # auto_increment_increment/offset per node. A dead node is declared so after 6 s.
+  setsid $(batch_if services) /usr/sbin/mariadbd --no-defaults --datadir="$d/data" --socket="$d/mariadb.sock" \
+    --port="${GALERA_PORTS[i - 1]}" --bind-address=127.0.0.1 --pid-file="$d/mariadb.pid" --user="$ME" \
+    --skip-name-resolve --log-error="$d/error.log" --innodb-flush-log-at-trx-commit=1 --innodb-buffer-pool-size=64M \
+    --max-connections=500 --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
+    --binlog-format=ROW --innodb-autoinc-lock-mode=2 --default-storage-engine=InnoDB \
+    --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so --wsrep-cluster-name=pension720 \
+    --wsrep-cluster-address="gcomm://$peers" --wsrep-node-address="127.0.0.1:$g" --wsrep-node-name="node$i" \
+    --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$((g + 10));evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;gcache.size=64M" \
+    --wsrep-sst-method=mariabackup --wsrep-sst-auth=root: --wsrep-sst-receive-address="127.0.0.1:$((g + 20))" "${extra[@]}" \
+    </dev/null >>"$d/stdout.log" 2>&1 &
+  wait_for 180 galera_synced "$i" || { tail -30 "$d/error.log" >&2; die "Galera node $i did not reach Synced"; }
+  wait_for 10 test -f "$d/mariadb.pid" || die "Galera node $i wrote no pid file"
+}
+
+start_galera() {
+  local i first=1
+  for i in 1 2 3; do alive "$GALERA_DIR/$i/mariadb.pid" && first=0; done
+  # A new cluster from node 1 when none runs; otherwise each missing node joins the others.
+  if ((first)); then
+    rm -rf "$GALERA_DIR"
+    start_galera_node 1 1
+    galera_root 1 <<SQL
+DROP USER IF EXISTS ''@'localhost';
+CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+CREATE DATABASE IF NOT EXISTS $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
+SQL
+    # Nodes 2 and 3 start from a copy of node 1 stopped cleanly (same cluster state id and
+    # position), so they join by an incremental transfer from node 1's cache: no full state
+    # transfer (its rsync/mariabackup scripts need more than this sandbox offers).
+    stop_pid "$GALERA_DIR/1/mariadb.pid" TERM 60
+    for i in 2 3; do
+      mkdir -p "$GALERA_DIR/$i"
+      cp -a "$GALERA_DIR/1/data" "$GALERA_DIR/$i/data"
+      rm -f "$GALERA_DIR/$i/data/gvwstate.dat"
+      sed -i 's/^safe_to_bootstrap: 1/safe_to_bootstrap: 0/' "$GALERA_DIR/$i/data/grastate.dat"
+    done
+    start_galera_node 1 1
+  fi
+  for i in 1 2 3; do start_galera_node "$i"; done
+  log "Galera cluster up: $(galera_root 1 -N -e "SHOW STATUS LIKE 'wsrep_cluster_size'" | cut -f2) nodes"
+}
+
+stop_galera() { local i; for i in 3 2 1; do stop_pid "$GALERA_DIR/$i/mariadb.pid" TERM 60; done; rm -f "$GALERA_FILE"; }
+
+# The instances' database URL on the cluster: every node, each instance starting at another.
+galera_url() {
+  local i=${1:-1} k hosts="" n=${#GALERA_PORTS[@]}
+  for ((k = 0; k < n; k++)); do hosts+="${hosts:+,}127.0.0.1:${GALERA_PORTS[(i - 1 + k) % n]}"; done
+  echo "mysql://$DB_USER:$DB_PASSWORD@$hosts/${2:-$DB_NAME}"
+}
+
 # PONG, not just an answer: while Redis loads its append-only file it answers LOADING (and
 # redis-cli exits 0), and a client that starts then fails its first command.
 redis_ready() { [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
@@ -132,6 +214,10 @@ token_secret() {
   cat "$DIR/token-secret"
 }
 
+# The database an instance uses: the one MariaDB, or every Galera node (starting at another one
+# for each instance) while the topology runs on the cluster.
+instance_db_url() { if [[ -f "$GALERA_FILE" ]]; then galera_url "$1"; else db_url; fi; }
+
 start_instance() {
   local n=$1 port=$((APP_PORT + $1 - 1))
   mkdir -p "$APP_DIR"
@@ -144,7 +230,7 @@ start_instance() {
   # linger up to 2 ms for fuller batches while buyers are concurrent (docs/PERFORMANCE.md).
   PENSION_TOKEN_SECRET="$(token_secret)" PENSION_DEMO="${TOPO_DEMO:-1}" PENSION_IO_THREADS="${PENSION_IO_THREADS:-1}" \
     PENSION_BATCH_LINGER_US="${PENSION_BATCH_LINGER_US:-2000}" \
-    setsid $(batch_if app) "$BIN" serve --port "$port" --db "$(db_url)" --redis "$(redis_url)" \
+    setsid $(batch_if app) "$BIN" serve --port "$port" --db "$(instance_db_url "$n")" --redis "$(redis_url)" \
     </dev/null >>"$APP_DIR/$n.log" 2>&1 &
   echo $! >"$pidfile"
 }
@@ -234,7 +320,7 @@ reset_data() {
 
 print_env() {
   echo "PENSION_URL=http://127.0.0.1:$LB_PORT"
-  echo "PENSION_DB=$(db_url)"
+  echo "PENSION_DB=$(instance_db_url 1)"
   echo "PENSION_REDIS=$(redis_url)"
   echo "PENSION_TEST_MYSQL=$(db_url pension_test)"
   echo "PENSION_TEST_REDIS=$(redis_url)"
@@ -242,21 +328,28 @@ print_env() {
 }
 
 cmd_start() {
-  local n fresh=0 i
+  local n fresh=0 galera=0 i
   n=$(instance_count)
   while (($#)); do
     case "$1" in
       --instances) n=$2; shift 2 ;;
       --fresh) fresh=1; shift ;;
+      --galera) galera=1; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
   [[ "$n" =~ ^[1-9][0-9]?$ ]] || die "--instances must be 1..99"
   mkdir -p "$DIR"
   echo "$n" >"$DIR/instances.count"
-  start_mariadb
+  if ((galera)); then
+    start_galera
+    touch "$GALERA_FILE"
+  else
+    rm -f "$GALERA_FILE"
+    start_mariadb
+  fi
   start_redis
-  if ((fresh)); then
+  if ((fresh && !galera)); then
     for f in "$APP_DIR"/*.pid; do [[ -e "$f" ]] && stop_pid "$f" TERM 20; done
     reset_data
   fi
@@ -281,6 +374,7 @@ cmd_stop() {
   fi
   stop_redis
   stop_pid "$DB_DIR/mariadb.pid" TERM 60
+  stop_galera
   log "stopped"
 }
 
@@ -296,6 +390,10 @@ cmd_status() {
 
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
+  start-galera) start_galera; echo "PENSION_TEST_GALERA=$(galera_url 1 pension_test)" ;;
+  stop-galera) stop_galera ;;
+  kill-galera-node) [[ -n "${2:-}" ]] || die "kill-galera-node N"; stop_pid "$GALERA_DIR/$2/mariadb.pid" KILL 10 ;;
+  start-galera-node) [[ -n "${2:-}" ]] || die "start-galera-node N"; start_galera_node "$2" ;;
   stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
   start-db) start_mariadb; start_redis; print_env ;;
@@ -309,7 +407,7 @@ case "${1:-}" in
   start-instance) [[ -n "${2:-}" ]] || die "start-instance N"; start_instance "$2"; wait_instance "$2" ;;
   env) print_env ;;
   *)
-    echo "usage: $0 {start [--instances N] [--fresh]|stop [--keep-services]|status|start-db|restart-redis|" \
+    echo "usage: $0 {start [--instances N] [--fresh] [--galera]|stop [--keep-services]|status|start-db|restart-redis|" \
       "stop-redis|start-redis|db-running|kill-instance N|start-instance N|env}" >&2
     exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 // pension720: `serve` wires the layers from configuration and runs the HTTP server; `token`
-// prints a signed JWT. Nothing here but wiring.
+// prints a signed JWT; `backup` copies the SQLite store online. Nothing here but wiring.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -29,6 +29,7 @@
 #include "redis/redis_client.h"
 #include "redis/redis_holds.h"
 #include "redis/redis_sold_cache.h"
+#include "store/backup.h"
 #include "store/factory.h"
 
 namespace {
@@ -182,6 +183,17 @@ int serve(const p720::Flags& flags) {
   return 0;
 }
 
+// The store named by the configuration (as `serve` reads it) into `to`; one JSON line on stdout.
+int backup(const p720::Flags& flags, const std::string& to) {
+  const p720::Config cfg = p720::load_config(flags);
+  if (cfg.db.rfind("sqlite:", 0) != 0)
+    throw std::invalid_argument("backup copies a sqlite: store; back up MariaDB with mariadb-backup (docs/DEPLOY.md)");
+  const auto r = p720::store::backup_sqlite(cfg.db.substr(7), to);
+  std::cout << nlohmann::json({{"msg", "backup done"}, {"to", to}, {"pages", r.pages}, {"bytes", r.bytes}}).dump()
+            << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,9 +225,17 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--token-secret", secret, "HS256 secret (PENSION_TOKEN_SECRET)");
   token_cmd->add_option("--config", config_path, "YAML configuration file (PENSION_CONFIG)");
 
+  p720::Flags bflags;
+  std::string backup_to;
+  auto* backup_cmd = app.add_subcommand("backup", "Copy the SQLite store into a new file while the server sells");
+  backup_cmd->add_option("--to", backup_to, "The backup file to create (must not exist)")->required();
+  backup_cmd->add_option("--db", bflags.db, "sqlite:PATH of the store (PENSION_DB)");
+  backup_cmd->add_option("--config", bflags.config, "YAML configuration file (PENSION_CONFIG)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*serve_cmd) return serve(flags);
+    if (*backup_cmd) return backup(bflags, backup_to);
     p720::Flags tflags;
     tflags.token_secret = secret;
     tflags.config = config_path;

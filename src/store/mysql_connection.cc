@@ -4,6 +4,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <stdexcept>
@@ -54,7 +55,7 @@ SqlError::Kind kind_of(unsigned code) {
     case ER_DUP_ENTRY:
     case ER_DUP_ENTRY_WITH_KEY_NAME:
       return SqlError::Kind::kUnique;
-    case ER_LOCK_DEADLOCK:
+    case ER_LOCK_DEADLOCK:  // also Galera's certification conflict (another node's commit won)
     case ER_LOCK_WAIT_TIMEOUT:
       return SqlError::Kind::kRetry;
     case ER_DISK_FULL:
@@ -69,6 +70,7 @@ SqlError::Kind kind_of(unsigned code) {
     case CR_COMMANDS_OUT_OF_SYNC:
     case ER_CONNECTION_KILLED:
     case ER_SERVER_SHUTDOWN:
+    case ER_UNKNOWN_COM_ERROR:  // 1047 from Galera: this node left the primary component
     case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT: the server closed an idle connection
       return SqlError::Kind::kConnection;
     default:
@@ -95,17 +97,26 @@ MysqlParams parse_mysql_url(const std::string& url) {
     throw std::invalid_argument("mysql URL needs a database: mysql://user:pass@host:port/db");
   p.database = rest.substr(slash + 1);
   if (auto q = p.database.find('?'); q != std::string::npos) p.database.resize(q);
-  std::string hostport = rest.substr(0, slash);
-  if (auto c = hostport.rfind(':'); c != std::string::npos) {
-    const std::string port = hostport.substr(c + 1);
-    char* end = nullptr;
-    long n = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end != '\0' || n <= 0 || n > 65535) throw std::invalid_argument("bad port in mysql URL");
-    p.port = static_cast<unsigned>(n);
-    hostport.resize(c);
+  const std::string hosts = rest.substr(0, slash);
+  for (size_t from = 0;;) {
+    const size_t comma = hosts.find(',', from);
+    std::string hostport = hosts.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    unsigned port_number = 3306;
+    if (auto c = hostport.rfind(':'); c != std::string::npos) {
+      const std::string port = hostport.substr(c + 1);
+      char* end = nullptr;
+      long n = std::strtol(port.c_str(), &end, 10);
+      if (port.empty() || *end != '\0' || n <= 0 || n > 65535) throw std::invalid_argument("bad port in mysql URL");
+      port_number = static_cast<unsigned>(n);
+      hostport.resize(c);
+    }
+    if (hostport.empty()) throw std::invalid_argument("mysql URL needs a host");
+    p.nodes.emplace_back(hostport, port_number);
+    if (comma == std::string::npos) break;
+    from = comma + 1;
   }
-  if (hostport.empty()) throw std::invalid_argument("mysql URL needs a host");
-  p.host = hostport;
+  p.host = p.nodes.front().first;
+  p.port = p.nodes.front().second;
   if (p.user.empty()) throw std::invalid_argument("mysql URL needs a user");
   for (char ch : p.database)
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'))
@@ -145,6 +156,27 @@ MysqlConnection::~MysqlConnection() {
 }
 
 void MysqlConnection::connect(const MysqlParams& p, bool with_db) {
+  if (p.nodes.size() <= 1) return connect_to(p.host, p.port, p, with_db);
+  // Several nodes: start at the one the latest connection (of any thread) reached, so every
+  // connection of the process writes to one node while it lives (fewer certification conflicts
+  // than spreading them), and move on to the next when it does not answer or is not synced.
+  static std::atomic<size_t> preferred{0};
+  const size_t n = p.nodes.size(), first = preferred.load() % n;
+  for (size_t k = 0;; ++k) {
+    const size_t i = (first + k) % n;
+    try {
+      connect_to(p.nodes[i].first, p.nodes[i].second, p, with_db);
+      preferred.store(i);
+      return;
+    } catch (const SqlError& e) {
+      if (e.kind != SqlError::Kind::kConnection || k + 1 == n) throw;
+      if (db_) mysql_close(db_);
+      db_ = nullptr;
+    }
+  }
+}
+
+void MysqlConnection::connect_to(const std::string& host, unsigned port, const MysqlParams& p, bool with_db) {
   // The library's global init is not guaranteed thread-safe; a function-local static is.
   static const bool library_ready = mysql_library_init(0, nullptr, nullptr) == 0;
   if (!library_ready) throw SqlError(SqlError::Kind::kConnection, "mysql_library_init failed");
@@ -157,14 +189,34 @@ void MysqlConnection::connect(const MysqlParams& p, bool with_db) {
   mysql_options(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   // Affected rows = matched rows, as in SQLite, so `UPDATE ... WHERE balance >= ?` reports 1
   // even when the new value equals the old.
-  if (!mysql_real_connect(db_, p.host.c_str(), p.user.c_str(), p.password.c_str(),
-                          with_db ? p.database.c_str() : nullptr, p.port, nullptr,
+  if (!mysql_real_connect(db_, host.c_str(), p.user.c_str(), p.password.c_str(),
+                          with_db ? p.database.c_str() : nullptr, port, nullptr,
                           CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
     const unsigned code = mysql_errno(db_);
-    const std::string msg = "mysql connect " + p.host + ":" + std::to_string(p.port) + ": " + mysql_error(db_);
+    const std::string msg = "mysql connect " + host + ":" + std::to_string(port) + ": " + mysql_error(db_);
     // Keep db_ open so the caller can read the error code; a bad database is recoverable.
     throw SqlError(code == ER_BAD_DB_ERROR ? SqlError::Kind::kOther : SqlError::Kind::kConnection, msg);
   }
+  // A Galera node: refuse one that is not synced with the primary component (it would answer
+  // every statement with 1047), and read causally: every read sees what any node committed
+  // before it began — a writer that failed over re-reads its commit mark on another node.
+  if (mysql_query(db_, "SELECT @@wsrep_on") != 0) return;  // not a wsrep build: nothing to do
+  bool wsrep = false;
+  if (MYSQL_RES* res = mysql_store_result(db_)) {
+    MYSQL_ROW row = mysql_fetch_row(res);
+    wsrep = row && row[0] && std::string(row[0]) == "1";
+    mysql_free_result(res);
+  }
+  if (!wsrep) return;
+  bool ready = false;
+  if (mysql_query(db_, "SHOW STATUS LIKE 'wsrep_ready'") == 0)
+    if (MYSQL_RES* res = mysql_store_result(db_)) {
+      MYSQL_ROW row = mysql_fetch_row(res);
+      ready = row && row[1] && std::string(row[1]) == "ON";
+      mysql_free_result(res);
+    }
+  if (!ready) throw SqlError(SqlError::Kind::kConnection, "mysql " + host + ":" + std::to_string(port) + ": Galera node not ready");
+  if (mysql_query(db_, "SET SESSION wsrep_sync_wait = 1") != 0) fail("set wsrep_sync_wait");
 }
 
 void MysqlConnection::fail(std::string_view what) {

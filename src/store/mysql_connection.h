@@ -6,21 +6,26 @@
 #include <mysql.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/sql.h"
 
 namespace p720::store {
 
 struct MysqlParams {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // the first of `nodes`
   unsigned port = 3306;
+  // Every host:port the URL lists (mysql://u:p@h1:p1,h2:p2/db: the nodes of a Galera cluster).
+  // A connection goes to the node the latest connection reached, or the next one that answers.
+  std::vector<std::pair<std::string, unsigned>> nodes;
   std::string user;
   std::string password;
   std::string database;
 };
 
-// Parses mysql://user:pass@host:port/db (user and password percent-decoded; port defaults to
-// 3306; password optional). Throws std::invalid_argument when malformed.
+// Parses mysql://user:pass@host:port[,host:port...]/db (user and password percent-decoded; port
+// defaults to 3306; password optional). Throws std::invalid_argument when malformed.
 MysqlParams parse_mysql_url(const std::string& url);
 
 // One connection to MariaDB. Not thread-safe: one per thread, like every SqlConnection.
@@ -47,6 +52,7 @@ class MysqlConnection final : public SqlConnection {
 
  private:
   void connect(const MysqlParams& params, bool with_db);
+  void connect_to(const std::string& host, unsigned port, const MysqlParams& params, bool with_db);
   std::string bind(std::string_view sql, const std::vector<SqlValue>& params);
   void run(const std::string& sql);  // sends one or more statements; throws on error
   [[noreturn]] void fail(std::string_view what);

@@ -192,9 +192,14 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int
     checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
   }
   if (dialect_ == Dialect::kMysql) {
-    auto mode = first->query("SELECT @@innodb_autoinc_lock_mode", {});
-    batch_purchases_ = !mode.empty() && mode[0].i(0) != 2;
-    if (!batch_purchases_) spdlog::warn("innodb_autoinc_lock_mode=2: purchases are written one by one");
+    // The set-based batch numbers a multi-row INSERT's rows first, first+1, ...: only true with
+    // consecutive auto-increment locks and a step of 1. Galera needs lock mode 2 and sets the
+    // step to its node count (and may change it as nodes come and go): then each purchase is
+    // written with its own LAST_INSERT_ID.
+    auto mode = first->query("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment", {});
+    batch_purchases_ = !mode.empty() && mode[0].i(0) != 2 && mode[0].i(1) == 1;
+    if (!batch_purchases_)
+      spdlog::warn("innodb_autoinc_lock_mode=2 or auto_increment_increment>1: purchases are written one by one");
   }
   for (int i = 0; i < writers; ++i) lanes_.push_back(std::make_unique<Lane>());
   writer_threads_.emplace_back([this, c = std::move(first)]() mutable { writer_loop(std::move(c), *lanes_[0]); });

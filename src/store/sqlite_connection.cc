@@ -5,7 +5,7 @@
 
 namespace p720::store {
 
-SqliteConnection::SqliteConnection(const std::string& path) {
+SqliteConnection::SqliteConnection(const std::string& path, const char* vfs) {
   // Before SQLite's first use in the process: no memory statistics, whose global mutex every
   // allocation would otherwise take (measured ~5% of a purchase's instructions). Too late, if
   // something used SQLite first: then it only stays on.
@@ -13,7 +13,8 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   (void)configured;
   // WAL frames written in one call per commit (sqlite_vfs.h); needs synchronous=FULL, set below.
   int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, buffered_wal_vfs());
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           vfs ? vfs : buffered_wal_vfs());
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);

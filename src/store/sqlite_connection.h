@@ -15,8 +15,9 @@ namespace p720::store {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  // Opens (creating if needed) the database file. Throws SqlError on failure.
-  explicit SqliteConnection(const std::string& path);
+  // Opens (creating if needed) the database file. Throws SqlError on failure. `vfs`: the
+  // registered VFS to open it with instead of the buffered WAL (tests: power_loss_test.cc).
+  explicit SqliteConnection(const std::string& path, const char* vfs = nullptr);
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

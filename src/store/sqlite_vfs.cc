@@ -15,7 +15,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <string>
 
 namespace p720::store {
 namespace {
@@ -24,7 +26,12 @@ namespace {
 // 0x1ffff); a longer run of frames is written in pieces of that size.
 constexpr int kBufferBytes = 0x1ffff;
 
-sqlite3_vfs* g_real = nullptr;  // the default VFS (unix), set once by buffered_wal_vfs()
+// Our VFS: SQLite passes `vfs` to x_open, which finds the VFS it stacks on right after it.
+struct Vfs {
+  sqlite3_vfs vfs;
+  sqlite3_vfs* base;  // the default VFS (unix), or the one a test stacks it on
+  std::string name;
+};
 
 // Our file: the real one lives in the memory right after this header (szOsFile covers both).
 struct File {
@@ -126,7 +133,8 @@ const sqlite3_io_methods kMethods = {
     x_unfetch,
 };
 
-int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+int x_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  sqlite3_vfs* base = reinterpret_cast<Vfs*>(vfs)->base;
   File* f = self(file);
   f->base.pMethods = nullptr;  // SQLite closes only files whose methods are set
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
@@ -134,7 +142,7 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   f->buf = nullptr;
   f->buf_offset = 0;
   f->buf_len = 0;
-  int rc = g_real->xOpen(g_real, name, f->real, flags, out_flags);
+  int rc = base->xOpen(base, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;
   if (f->real->pMethods->iVersion < 3) {  // not the unix VFS we wrap: nothing to delegate shm to
     f->real->pMethods->xClose(f->real);
@@ -144,23 +152,34 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   return SQLITE_OK;
 }
 
+// Registers one buffered VFS named `name` over `base` (never as the default); nullptr if it
+// could not be.
+const char* register_over(sqlite3_vfs* base, std::string name) {
+  if (!base) return nullptr;
+  // The base's own functions (they read only its pAppData and limits). Registered for good:
+  // never freed.
+  auto* v = new Vfs{*base, base, std::move(name)};
+  v->vfs.pNext = nullptr;
+  v->vfs.zName = v->name.c_str();
+  v->vfs.szOsFile = static_cast<int>(sizeof(File)) + base->szOsFile;
+  v->vfs.xOpen = x_open;
+  return sqlite3_vfs_register(&v->vfs, 0) == SQLITE_OK ? v->vfs.zName : nullptr;
+}
+
 }  // namespace
 
 const char* buffered_wal_vfs() {
-  static std::once_flag once;
-  static sqlite3_vfs vfs;
-  static const char* name = nullptr;
-  std::call_once(once, [] {
-    g_real = sqlite3_vfs_find(nullptr);
-    if (!g_real) return;
-    vfs = *g_real;  // the default's own functions (they read only its pAppData and limits)
-    vfs.pNext = nullptr;
-    vfs.zName = "p720-buffered-wal";
-    vfs.szOsFile = static_cast<int>(sizeof(File)) + g_real->szOsFile;
-    vfs.xOpen = x_open;
-    if (sqlite3_vfs_register(&vfs, 0) == SQLITE_OK) name = vfs.zName;
-  });
+  static const char* name = register_over(sqlite3_vfs_find(nullptr), "p720-buffered-wal");
   return name;
+}
+
+const char* buffered_wal_vfs_over(const char* base) {
+  static std::mutex mu;
+  static std::map<std::string, const char*> registered;
+  std::lock_guard lock(mu);
+  auto [it, fresh] = registered.try_emplace(base, nullptr);
+  if (fresh) it->second = register_over(sqlite3_vfs_find(base), std::string("p720-buffered-wal+") + base);
+  return it->second;
 }
 
 }  // namespace p720::store

@@ -9,4 +9,9 @@ namespace p720::store {
 // nullptr if it could not be registered (then open with the default VFS).
 const char* buffered_wal_vfs();
 
+// The same VFS stacked over the registered VFS named `base` instead of the default (tests stack
+// it over a VFS that simulates power loss: tests/store/power_loss_test.cc). Registered once per
+// base; nullptr if `base` is not registered.
+const char* buffered_wal_vfs_over(const char* base);
+
 }  // namespace p720::store

@@ -57,6 +57,26 @@ def free_port():
         return s.getsockname()[1]
 
 
+def poll_until(cond, what, bound=60.0, interval=0.01):
+    """Waits until cond() is true, polling every `interval` s for at most `bound` s (the suite's
+    only kind of wait); fails naming `what`."""
+    deadline = time.monotonic() + bound
+    while not cond():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(interval)  # polling interval of a bounded poll
+
+
+def mariadb_cli(host, port, user, password, sql, database=None):
+    """Rows (lists of strings) of `sql` run by the mariadb client over TCP; fails on an error."""
+    cmd = ["mariadb", "--no-defaults", "--protocol=TCP", "-h", host, "-P", str(port), "-u", user,
+           f"-p{password}", "-N", "-B", "-e", sql]
+    if database:
+        cmd.append(database)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
 def error_of(resp):
     """Asserts the SPEC's error shape and returns errorCode."""
     body = resp.json()

@@ -7,14 +7,13 @@ never carry SQL or other buyers' data. The server is PENSION_TEST_MYSQL's (scrip
 it); each module run gets a database of its own.
 """
 import os
-import subprocess
 import threading
 import uuid
 from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PRICE, ROUND, Server, new_user
+from conftest import PRICE, ROUND, Server, mariadb_cli, new_user
 from mysql_proxy import MysqlProxy
 
 URL = os.environ.get("PENSION_TEST_MYSQL")
@@ -27,13 +26,7 @@ def _mysql():
 
 def mariadb(sql, database=None):
     u = _mysql()
-    cmd = ["mariadb", "--protocol=TCP", "-h", u.hostname, "-P", str(u.port), "-u", u.username,
-           f"-p{u.password}", "-N", "-B", "-e", sql]
-    if database:
-        cmd.append(database)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return [line.split("\t") for line in out.stdout.splitlines()]
+    return mariadb_cli(u.hostname, u.port, u.username, u.password, sql, database)
 
 
 class World:

@@ -828,5 +828,18 @@ TEST(MysqlUrl, ParsesAndDecodes) {
   EXPECT_THROW(parse_mysql_url("mysql://u:%zz@host/db"), std::invalid_argument);
 }
 
+// A Galera cluster's nodes, in the order to try them; the first is host/port.
+TEST(MysqlUrl, ListsEveryNode) {
+  auto p = parse_mysql_url("mysql://u:p@10.0.0.1:3341,10.0.0.2,10.0.0.3:3343/db");
+  using Node = std::pair<std::string, unsigned>;
+  EXPECT_EQ(p.nodes, (std::vector<Node>{{"10.0.0.1", 3341}, {"10.0.0.2", 3306}, {"10.0.0.3", 3343}}));
+  EXPECT_EQ(p.host, "10.0.0.1");
+  EXPECT_EQ(p.port, 3341u);
+  EXPECT_EQ(parse_mysql_url("mysql://u@h:1/db").nodes, (std::vector<Node>{{"h", 1}}));
+  EXPECT_THROW(parse_mysql_url("mysql://u@h1,/db"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u@h1,:3306/db"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u@h1:3306,h2:0/db"), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace p720::store
