@@ -518,6 +518,7 @@ void SqlStore::run_in_savepoint(SqlConnection& conn, Job* job) {
     // MariaDB ends it (idle_transaction_timeout). Only the statement was undone: this job alone
     // is refused, the rest of the batch goes on, and no later statement of the batch waits.
     stop_waiting(conn, e);
+    ++lock_waits_;
     job->fail(busy());
   }
   if (!keep) conn.query("ROLLBACK TO SAVEPOINT job", {});
@@ -525,7 +526,6 @@ void SqlStore::run_in_savepoint(SqlConnection& conn, Job* job) {
 }
 
 void SqlStore::stop_waiting(SqlConnection& conn, const SqlError& e) {
-  ++lock_waits_;
   spdlog::warn("store: a write waited too long for a lock; the rest of the batch does not wait: {}", e.what());
   conn.wait_for_locks(false);
 }

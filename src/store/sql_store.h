@@ -126,8 +126,8 @@ class SqlStore final : public Store {
   // Runs a job under a savepoint. A lock wait refuses that job alone (busy) and stops the rest
   // of the batch from waiting for locks (stop_waiting); the batch goes on.
   void run_in_savepoint(SqlConnection& conn, Job* job);
-  // After a lock-wait timeout: counts it, and has the connection fail at once on a held lock
-  // until the next batch (run_batch turns waiting back on), so a batch waits at most once.
+  // After a lock-wait timeout: has the connection fail at once on a held lock until the next
+  // batch (run_batch turns waiting back on), so a batch waits at most once.
   void stop_waiting(SqlConnection& conn, const SqlError& e);
   // Runs a job that decides before it writes (Job::decides_first) without a savepoint; throws
   // kRetry (the batch then runs job by job) if it failed after writing all the same.

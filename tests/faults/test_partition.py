@@ -19,7 +19,7 @@ import requests
 from faultlib import (DEPOSIT, LOAD_ENV, ROUND, Answers, Buyers, MysqlDatabase, MysqlProxy, Server, assert_invariants,
                       new_user, poll, ticket_of_index)
 
-PHASE = 8.0  # seconds of each measured phase
+PHASE = 10.0  # seconds of each measured phase
 HOT_BEFORE = [4_000_000 + n for n in range(8)]
 HOT_HELD = [4_100_000 + n for n in range(8)]
 
