@@ -126,8 +126,7 @@ void apply_mysql(SqlConnection& conn) {
     auto got = conn.query("SELECT GET_LOCK('pension720_migrations', 5)", {});
     locked = !got.empty() && !got[0].null(0) && got[0].i(0) == 1;
   }
-  if (!locked)
-    throw SqlError(SqlError::Kind::kOther, "could not take the migration lock within 60 s");
+  if (!locked) throw SqlError(SqlError::Kind::kOther, "could not take the migration lock within 60 s");
   try {
     conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at VARCHAR(40))"
               " ENGINE=InnoDB");

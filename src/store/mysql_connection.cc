@@ -138,9 +138,9 @@ MysqlConnection::MysqlConnection(const MysqlParams& params) {
     const MysqlSession& s = params.session;
     lock_wait_seconds_ = s.lock_wait_seconds;
     run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SET SESSION innodb_lock_wait_timeout = " +
-        std::to_string(s.lock_wait_seconds) + ", SESSION idle_transaction_timeout = " +
-        std::to_string(s.idle_transaction_seconds) + ", SESSION wait_timeout = " +
-        std::to_string(s.idle_connection_seconds));
+        std::to_string(s.lock_wait_seconds) +
+        ", SESSION idle_transaction_timeout = " + std::to_string(s.idle_transaction_seconds) +
+        ", SESSION wait_timeout = " + std::to_string(s.idle_connection_seconds));
     // A lock-wait timeout must undo only its statement (the store then drops that purchase and
     // keeps the batch): with innodb_rollback_on_timeout the whole transaction would be gone and
     // the batch's later statements would commit one by one.

@@ -66,7 +66,8 @@ Error storage_full() { return make_error(ErrorCode::kStorageFull); }
 // A purchase (or other write) that waited store.lock-wait-timeout-seconds for a row another
 // transaction holds: nothing of it was written.
 Error busy() {
-  return make_error(ErrorCode::kUnavailable, "다른 거래가 같은 티켓이나 지갑을 사용하고 있습니다. 잠시 후 다시 시도하세요.");
+  return make_error(ErrorCode::kUnavailable,
+                    "다른 거래가 같은 티켓이나 지갑을 사용하고 있습니다. 잠시 후 다시 시도하세요.");
 }
 // A commit whose reply was lost, and the database could not be asked afterwards.
 Error outcome_unknown() {
@@ -589,7 +590,7 @@ void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Job* 
       if (e.kind == SqlError::Kind::kLockWait) ++lock_waits_;
       ++errors_;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
-      job->fail(!outcome                               ? outcome_unknown()
+      job->fail(!outcome                              ? outcome_unknown()
                 : e.kind == SqlError::Kind::kFull     ? storage_full()
                 : e.kind == SqlError::Kind::kLockWait ? busy()
                                                       : unavailable());

@@ -801,7 +801,8 @@ TEST_P(MariadbBatch, HeldTicketIsRefusedAndTheRestOfItsBatchCommits) {
   std::vector<std::future<Result<PurchaseRecord>>> answers;
   for (size_t i = 0; i < buyers.size(); ++i) {
     answers.push_back(done[i].get_future());
-    s->purchase_async(cmd(buyers[i], tickets[i]), [&done, i](Result<PurchaseRecord> r) { done[i].set_value(std::move(r)); });
+    s->purchase_async(cmd(buyers[i], tickets[i]),
+                      [&done, i](Result<PurchaseRecord> r) { done[i].set_value(std::move(r)); });
     if (i == 0) entered.acquire();
   }
   gate.release(8);
