@@ -6,8 +6,9 @@ Instance "cut" talks to MariaDB through tests/e2e/mysql_proxy.py, which partitio
 its INSERT of tickets reached the server: nothing passes either way, and neither side sees a
 close. Instances b and c talk to MariaDB directly; their buyers ask, every fourth purchase, for
 one of eight hot tickets — during the partition, the ones the cut instance's open transaction
-holds. Selling is measured in two phases of equal length in this test: before and during the
-partition. The assertion is their ratio, not a time.
+holds. Selling is measured in three phases of equal length in this test: before, during and
+after the partition (once its locks are gone); the machine is shared, so the rate to keep is the
+mean of before and after. The assertion is a ratio, not a time.
 """
 import contextlib
 import re
@@ -19,7 +20,7 @@ import requests
 from faultlib import (DEPOSIT, LOAD_ENV, ROUND, Answers, Buyers, MysqlDatabase, MysqlProxy, Server, assert_invariants,
                       new_user, poll, ticket_of_index)
 
-PHASE = 10.0  # seconds of each measured phase
+PHASE = 12.0  # seconds of each measured phase
 HOT_BEFORE = [4_000_000 + n for n in range(8)]
 HOT_HELD = [4_100_000 + n for n in range(8)]
 
@@ -27,6 +28,13 @@ HOT_HELD = [4_100_000 + n for n in range(8)]
 def lock_waits(srv):
     text = requests.get(srv.url("/metrics"), timeout=10).text
     return int(re.search(r"^pension_store_lock_waits_total (\d+)$", text, re.M).group(1))
+
+
+def measure(answers):
+    """Sales in the next PHASE seconds."""
+    start = time.monotonic()
+    time.sleep(PHASE)  # the measured phase's length: nothing waits on it for synchronisation
+    return answers.count(201, since=start, until=start + PHASE)
 
 
 def test_a_partitioned_instance_does_not_stop_the_others(tmp_path):
@@ -49,9 +57,7 @@ def test_a_partitioned_instance_does_not_stop_the_others(tmp_path):
         cut.deposit(victim, DEPOSIT)
         poll(lambda: answers.count(201) >= 100, 120, "the other instances sell")
 
-        start = time.monotonic()
-        time.sleep(PHASE)  # the measured phase's length: no synchronisation waits on it
-        before = answers.count(201, since=start, until=start + PHASE)
+        before = measure(answers)
 
         # The cut instance buys the eight tickets; its transaction is open on the server, holding
         # them, when the partition begins.
@@ -65,16 +71,16 @@ def test_a_partitioned_instance_does_not_stop_the_others(tmp_path):
         victim_thread.start()
         assert proxy.partitioned.wait(60), "the cut instance never sent its purchase"
         hot[0] = HOT_HELD
-        start = time.monotonic()
-        time.sleep(PHASE)  # as long as the first phase
-        during = answers.count(201, since=start, until=start + PHASE)
-        assert during * 2 >= before, f"{during} sales during the partition, {before} before: others were held up"
+        during = measure(answers)
 
         # The dead session's locks were released while the partition lasts: the held tickets are
         # sold to the other instances' buyers (who keep asking for them).
         tickets = ",".join(map(str, HOT_HELD))
         poll(lambda: db.sql(f"SELECT COUNT(*) FROM tickets WHERE round = {ROUND} AND ticket IN ({tickets})")
              == [(len(HOT_HELD),)], 60, "the held tickets sold elsewhere")
+        after = measure(answers)
+        print(f"sales in {PHASE} s: {before} before the partition, {during} during it, {after} after")
+        assert during * 4 >= before + after, f"{during} sales during the partition, {before} before, {after} after"
         # The purchases that found a held ticket were refused fast, not retried on the writer.
         assert sum(lock_waits(s) for s in others) > 0, "no purchase ever met the held lock: the test tested nothing"
 
