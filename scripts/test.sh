@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, then unit tests (ctest), HTTP end-to-end
-# tests against the real server (pytest), the Debian package (build, install, buy, purge; root),
-# the browser test (node + Chromium), then fuzzing (scripts/fuzz.sh) and the unit tests under
-# sanitizers (scripts/sanitize.sh).
+# tests against the real server (pytest), the fault suite (tests/faults), the Debian package
+# (build, install, buy, purge; root), the browser test (node + Chromium), then fuzzing
+# (scripts/fuzz.sh) and the unit tests under sanitizers (scripts/sanitize.sh).
 # Exits non-zero if any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,12 @@ echo "== unit tests (ctest)"
 
 echo "== end-to-end HTTP tests (pytest)"
 $PY -m pytest -q -p no:cacheprovider tests/e2e || failed+=(e2e)
+
+echo "== fault suite (pytest tests/faults: MariaDB SIGKILL/SIGSTOP, Redis SIGKILL, a partitioned instance,"
+echo "   SQLite SIGKILL, a full disk, 5,000 connections — each under load, then the invariant check)"
+# Bounded: a fault that hangs the suite fails it instead.
+timeout --signal=KILL 360 $PY -m pytest -q -p no:cacheprovider tests/faults || failed+=(faults)
+bash scripts/topology.sh signal-db CONT >/dev/null 2>&1 || true  # never leave MariaDB stopped
 
 echo "== Debian package (scripts/package.sh; tests/package: dpkg -i, buy a ticket, SIGTERM, purge)"
 (deb=$(BUILD_DIR=build bash scripts/package.sh) && PENSION_DEB="$deb" bash tests/package/test_package.sh) || failed+=(package)

@@ -13,6 +13,7 @@
 #   scripts/topology.sh start-db                          # MariaDB + Redis only (unit tests)
 #   scripts/topology.sh restart-redis | stop-redis | start-redis | db-running
 #   scripts/topology.sh kill-instance N | start-instance N | env
+#   scripts/topology.sh signal-db SIG | signal-redis SIG        # e.g. KILL, STOP, CONT (fault tests)
 #
 # Settings (environment): PENSION_BIN (default build/pension720), PENSION_TOKEN_SECRET (default:
 # generated once into tmp/topology/token-secret), PENSION_NOW (passed to the instances),
@@ -401,6 +402,13 @@ case "${1:-}" in
   stop-redis) stop_redis ;;
   start-redis) start_redis ;;
   db-running) alive "$DB_DIR/mariadb.pid" ;;
+  signal-db | signal-redis)
+    [[ "${2:-}" =~ ^[A-Z]+$ ]] || die "$1 SIG (e.g. KILL, STOP, CONT)"
+    pidfile="$DB_DIR/mariadb.pid"; [[ "$1" == signal-redis ]] && pidfile="$REDIS_DIR/redis.pid"
+    alive "$pidfile" || die "$1: not running"
+    kill "-$2" "$(cat "$pidfile")"
+    # A killed server's pid file stays behind; start-db / start-redis then find it stale.
+    if [[ "$2" == KILL ]]; then wait_for 20 bash -c "! kill -0 $(cat "$pidfile")" || die "still running"; fi ;;
   kill-instance)
     [[ -n "${2:-}" ]] || die "kill-instance N"
     stop_pid "$APP_DIR/$2.pid" KILL 10 ;;

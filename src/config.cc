@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <stdexcept>
@@ -114,6 +115,21 @@ Config load_config(const Flags& flags) {
   if (auto v = pick({}, "PENSION_BATCH_LINGER_US", "store.batch-linger-us"))
     c.batch_linger_us = static_cast<int>(to_int("store.batch-linger-us", *v, 0, 100'000));
   if (auto v = pick({}, "PENSION_DB_WRITERS", "store.writers")) c.db_writers = static_cast<int>(to_int("store.writers", *v, 1, 64));
+  // MariaDB session limits (docs/DEPLOY.md): how soon a dead instance's locks are released.
+  auto& m = c.mysql;
+  if (auto v = pick({}, "PENSION_MYSQL_LOCK_WAIT_TIMEOUT", "store.lock-wait-timeout-seconds"))
+    m.lock_wait_seconds = static_cast<int>(to_int("store.lock-wait-timeout-seconds", *v, 0, 600));
+  if (auto v = pick({}, "PENSION_MYSQL_IDLE_TRANSACTION_TIMEOUT", "store.idle-transaction-timeout-seconds"))
+    m.idle_transaction_seconds = static_cast<int>(to_int("store.idle-transaction-timeout-seconds", *v, 1, 3600));
+  if (auto v = pick({}, "PENSION_MYSQL_WAIT_TIMEOUT", "store.wait-timeout-seconds"))
+    m.idle_connection_seconds = static_cast<int>(to_int("store.wait-timeout-seconds", *v, 10, 31'536'000));
+  if (auto v = pick({}, "PENSION_MYSQL_IO_TIMEOUT", "store.io-timeout-seconds"))
+    m.io_timeout_seconds = static_cast<int>(to_int("store.io-timeout-seconds", *v, 2, 3600));
+  if (auto v = pick({}, "PENSION_MYSQL_KEEPALIVE", "store.keepalive-seconds"))
+    m.keepalive_seconds = static_cast<int>(to_int("store.keepalive-seconds", *v, 0, 3600));
+  // A statement may wait lock-wait seconds, and the migration lock 5 s, before it answers.
+  if (m.io_timeout_seconds <= std::max(m.lock_wait_seconds, 5))
+    bad("store.io-timeout-seconds", "must be more than store.lock-wait-timeout-seconds and more than 5");
   if (auto v = pick(flags.redis, "PENSION_REDIS", "redis.url")) c.redis = *v;
   if (!c.redis.empty() && c.redis.rfind("redis://", 0) != 0) bad("redis.url (--redis)", "must start with redis://");
 

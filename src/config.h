@@ -11,6 +11,7 @@
 #include "app/sales.h"
 #include "domain/calendar.h"
 #include "http/server.h"
+#include "store/mysql_session.h"
 
 namespace p720 {
 
@@ -19,6 +20,7 @@ struct Config {
   std::string db = "sqlite:data/pension720.db";
   int batch_linger_us = 0;  // group commit: wait up to this for more purchases (0 = never)
   int db_writers = 1;  // group-commit writer threads on MariaDB (SQLite: always 1)
+  store::MysqlSession mysql;  // MariaDB session limits: store.*-timeout-seconds, store.keepalive-seconds
   std::string redis;  // empty: no Redis
   std::string token_secret;
   bool token_secret_default = false;

@@ -56,8 +56,10 @@ int serve(const p720::Flags& flags) {
   // go to the outbox for the event stream. Without: both live in this process.
   std::unique_ptr<redis::RedisClient> redis_client;
   if (!cfg.redis.empty()) redis_client = std::make_unique<redis::RedisClient>(redis::parse_redis_url(cfg.redis));
-  auto store = store::open_store(cfg.db, {.outbox = redis_client != nullptr, .mysql_writers = cfg.db_writers,
-                                                .batch_linger = std::chrono::microseconds(cfg.batch_linger_us)});
+  auto store = store::open_store(cfg.db, {.outbox = redis_client != nullptr,
+                                          .mysql_writers = cfg.db_writers,
+                                          .batch_linger = std::chrono::microseconds(cfg.batch_linger_us),
+                                          .mysql = cfg.mysql});
   RoundCalendar calendar(cfg.calendar);
   app::RunningClock clock = cfg.now ? app::RunningClock(*cfg.now) : app::RunningClock();
   std::unique_ptr<app::HoldRegistry> holds_impl;

@@ -20,7 +20,8 @@ std::unique_ptr<Store> open_store(const std::string& url, StoreOptions options) 
                                       options.outbox, 1, options.batch_linger);
   }
   if (url.rfind("mysql://", 0) == 0) {
-    const MysqlParams params = parse_mysql_url(url);
+    MysqlParams params = parse_mysql_url(url);
+    params.session = options.mysql;
     // Purchases are written set-based per batch, so one writer (the largest batches) is the
     // fastest measured; more writers run their transactions in parallel (docs/PERFORMANCE.md).
     return std::make_unique<SqlStore>([params] { return std::make_unique<MysqlConnection>(params); }, 256,

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "store/mysql_session.h"
 #include "store/store.h"
 
 namespace p720::store {
@@ -19,6 +20,8 @@ struct StoreOptions {
   // How long a group-commit writer may wait for more purchases while buyers are concurrent
   // (SqlStore's linger); 0 = never.
   std::chrono::microseconds batch_linger{0};
+  // MariaDB session limits (store.*-timeout-seconds, store.keepalive-seconds).
+  MysqlSession mysql;
 };
 
 // Throws std::invalid_argument for a malformed URL, SqlError when the database cannot be opened.

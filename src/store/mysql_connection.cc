@@ -3,6 +3,9 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cctype>
@@ -56,8 +59,9 @@ SqlError::Kind kind_of(unsigned code) {
     case ER_DUP_ENTRY_WITH_KEY_NAME:
       return SqlError::Kind::kUnique;
     case ER_LOCK_DEADLOCK:  // also Galera's certification conflict (another node's commit won)
-    case ER_LOCK_WAIT_TIMEOUT:
       return SqlError::Kind::kRetry;
+    case ER_LOCK_WAIT_TIMEOUT:
+      return SqlError::Kind::kLockWait;
     case ER_DISK_FULL:
     case ER_RECORD_FILE_FULL:
       return SqlError::Kind::kFull;
@@ -139,10 +143,21 @@ MysqlConnection::MysqlConnection(const MysqlParams& params) {
           "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
       if (mysql_select_db(db_, params.database.c_str()) != 0) fail("select database");
     }
-    // READ COMMITTED: see the class comment. A lock held by another instance's transaction is
-    // waited for 10 s at most; the store retries the transaction after that.
-    run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    run("SET SESSION innodb_lock_wait_timeout = 10");
+    // READ COMMITTED: see the class comment. The session limits (MysqlSession) bound how long
+    // this session waits for another's locks, and how long its own locks outlive this process
+    // or its network when it stops talking in the middle of a transaction.
+    const MysqlSession& s = params.session;
+    lock_wait_seconds_ = s.lock_wait_seconds;
+    run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SET SESSION innodb_lock_wait_timeout = " +
+        std::to_string(s.lock_wait_seconds) +
+        ", SESSION idle_transaction_timeout = " + std::to_string(s.idle_transaction_seconds) +
+        ", SESSION wait_timeout = " + std::to_string(s.idle_connection_seconds));
+    // A lock-wait timeout must undo only its statement (the store then drops that purchase and
+    // keeps the batch): with innodb_rollback_on_timeout the whole transaction would be gone and
+    // the batch's later statements would commit one by one.
+    const auto rows = query("SELECT @@innodb_rollback_on_timeout", {});
+    if (!rows.empty() && rows[0].i(0) != 0)
+      throw SqlError(SqlError::Kind::kOther, "MariaDB runs with innodb_rollback_on_timeout=ON; pension720 needs OFF");
   } catch (...) {
     // The destructor does not run for a constructor that throws.
     if (db_) mysql_close(db_);
@@ -182,7 +197,7 @@ void MysqlConnection::connect_to(const std::string& host, unsigned port, const M
   if (!library_ready) throw SqlError(SqlError::Kind::kConnection, "mysql_library_init failed");
   db_ = mysql_init(nullptr);
   if (!db_) throw SqlError(SqlError::Kind::kConnection, "mysql_init: out of memory");
-  unsigned connect_timeout = 5, io_timeout = 120;
+  unsigned connect_timeout = 5, io_timeout = static_cast<unsigned>(p.session.io_timeout_seconds);
   mysql_options(db_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   mysql_options(db_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
   mysql_options(db_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
@@ -196,6 +211,19 @@ void MysqlConnection::connect_to(const std::string& host, unsigned port, const M
     const std::string msg = "mysql connect " + host + ":" + std::to_string(port) + ": " + mysql_error(db_);
     // Keep db_ open so the caller can read the error code; a bad database is recoverable.
     throw SqlError(code == ER_BAD_DB_ERROR ? SqlError::Kind::kOther : SqlError::Kind::kConnection, msg);
+  }
+  if (const int idle = p.session.keepalive_seconds; idle > 0) {
+    // A peer host that vanished (power, network) sends no FIN: keepalive probes find out. Best
+    // effort: a socket that refuses them still has the read timeout.
+    const int fd = static_cast<int>(mysql_get_socket(db_));
+    const int on = 1, interval = 1, probes = 3;
+    const unsigned user_timeout_ms = static_cast<unsigned>(idle + interval * probes) * 1000;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+    // Unacknowledged data (a query sent into a dead network) fails as fast.
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
   }
   // A Galera node: refuse one that is not synced with the primary component (it would answer
   // every statement with 1047), and read causally: every read sees what any node committed
@@ -217,6 +245,12 @@ void MysqlConnection::connect_to(const std::string& host, unsigned port, const M
     }
   if (!ready) throw SqlError(SqlError::Kind::kConnection, "mysql " + host + ":" + std::to_string(port) + ": Galera node not ready");
   if (mysql_query(db_, "SET SESSION wsrep_sync_wait = 1") != 0) fail("set wsrep_sync_wait");
+}
+
+void MysqlConnection::wait_for_locks(bool wait) {
+  if (wait == waiting_) return;
+  run("SET SESSION innodb_lock_wait_timeout = " + std::to_string(wait ? lock_wait_seconds_ : 0));
+  waiting_ = wait;
 }
 
 void MysqlConnection::fail(std::string_view what) {

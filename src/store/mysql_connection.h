@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/mysql_session.h"
 #include "store/sql.h"
 
 namespace p720::store {
@@ -22,6 +23,7 @@ struct MysqlParams {
   std::string user;
   std::string password;
   std::string database;
+  MysqlSession session;  // timeouts; not part of the URL
 };
 
 // Parses mysql://user:pass@host:port[,host:port...]/db (user and password percent-decoded; port
@@ -49,6 +51,7 @@ class MysqlConnection final : public SqlConnection {
   std::vector<std::vector<SqlRow>> query_multi(const std::vector<SqlStatement>& statements) override;
   long long changes() override { return changes_; }
   long long last_insert_id() override { return insert_id_; }
+  void wait_for_locks(bool wait) override;
 
  private:
   void connect(const MysqlParams& params, bool with_db);
@@ -59,6 +62,8 @@ class MysqlConnection final : public SqlConnection {
   static std::vector<SqlRow> rows_of(MYSQL_RES* res);  // converts and frees a stored result
 
   MYSQL* db_ = nullptr;
+  int lock_wait_seconds_ = 0;  // the session's innodb_lock_wait_timeout while waiting is on
+  bool waiting_ = true;
   long long changes_ = 0;
   long long insert_id_ = 0;
 };

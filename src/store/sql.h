@@ -24,7 +24,10 @@ struct SqlRow {
 // Thrown by connections; the store converts it to a Status at its boundary.
 struct SqlError : std::runtime_error {
   // kFull: the database's disk is full (SQLITE_FULL, MariaDB 1021/1114); nothing was written.
-  enum class Kind { kUnique, kRetry, kConnection, kFull, kOther };
+  // kLockWait: a statement waited too long for another transaction's lock (MariaDB 1205); only
+  // that statement was rolled back, the transaction goes on (innodb_rollback_on_timeout OFF).
+  // kRetry: the transaction was rolled back (deadlock) or could not start (SQLite busy).
+  enum class Kind { kUnique, kRetry, kLockWait, kConnection, kFull, kOther };
   SqlError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
   Kind kind;
 };
@@ -64,6 +67,9 @@ class SqlConnection {
   // Called once on a connection the store uses only for reads (its reader pool), so per-connection
   // caches sized for the writer are not repeated on every reader. Nothing by default.
   virtual void reader_role() {}
+  // Whether a statement waits for a lock another transaction holds (up to the configured
+  // timeout) or fails at once with kLockWait. On until turned off; MariaDB only.
+  virtual void wait_for_locks(bool wait) { (void)wait; }
   // Rows changed by the last write statement.
   virtual long long changes() = 0;
   // Rows changed by every write statement since the connection opened (SQLite); -1 where the

@@ -63,6 +63,12 @@ namespace {
 // reach every caller in it.
 Error unavailable() { return make_error(ErrorCode::kUnavailable, "저장소에 연결할 수 없습니다."); }
 Error storage_full() { return make_error(ErrorCode::kStorageFull); }
+// A purchase (or other write) that waited store.lock-wait-timeout-seconds for a row another
+// transaction holds: nothing of it was written.
+Error busy() {
+  return make_error(ErrorCode::kUnavailable,
+                    "다른 거래가 같은 티켓이나 지갑을 사용하고 있습니다. 잠시 후 다시 시도하세요.");
+}
 // A commit whose reply was lost, and the database could not be asked afterwards.
 Error outcome_unknown() {
   return make_error(ErrorCode::kUnavailable,
@@ -417,6 +423,7 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::
   ++mark.seq;  // what this transaction's commit writes to the mark
   try {
     if (!conn) conn = factory_();
+    conn->wait_for_locks(true);  // a previous batch may have stopped waiting
     std::vector<Job*> together;
     for (Job* job : batch)
       if (job->together) together.push_back(job);
@@ -438,7 +445,7 @@ void SqlStore::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::
     ++errors_;
     spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
     if (conn) try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
-    if (e.kind == SqlError::Kind::kRetry) {
+    if (e.kind == SqlError::Kind::kRetry || e.kind == SqlError::Kind::kLockWait) {
       retry_alone = true;
     } else if (e.kind == SqlError::Kind::kConnection) {
       // Lost before COMMIT was sent, nothing committed. Lost after, the server may have
@@ -519,9 +526,25 @@ std::optional<bool> SqlStore::committed(std::unique_ptr<SqlConnection>& conn, co
 
 void SqlStore::run_in_savepoint(SqlConnection& conn, Job* job) {
   conn.query("SAVEPOINT job", {});  // query(): prepared once, reused
-  const bool keep = run_job(conn, job);
+  bool keep = false;
+  try {
+    keep = run_job(conn, job);
+  } catch (const SqlError& e) {
+    if (e.kind != SqlError::Kind::kLockWait) throw;
+    // Another transaction holds a row this job needs — a dead or partitioned instance's until
+    // MariaDB ends it (idle_transaction_timeout). Only the statement was undone: this job alone
+    // is refused, the rest of the batch goes on, and no later statement of the batch waits.
+    stop_waiting(conn, e);
+    ++lock_waits_;
+    job->fail(busy());
+  }
   if (!keep) conn.query("ROLLBACK TO SAVEPOINT job", {});
   conn.query("RELEASE SAVEPOINT job", {});
+}
+
+void SqlStore::stop_waiting(SqlConnection& conn, const SqlError& e) {
+  spdlog::warn("store: a write waited too long for a lock; the rest of the batch does not wait: {}", e.what());
+  conn.wait_for_locks(false);
 }
 
 void SqlStore::run_unguarded(SqlConnection& conn, Job* job) {
@@ -538,7 +561,8 @@ bool SqlStore::run_job(SqlConnection& conn, Job* job) {
   } catch (const SqlError& e) {
     // A lost connection, or a deadlock (MariaDB then rolls back the whole transaction,
     // savepoints included), ends the transaction: the caller handles those.
-    if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry || e.kind == SqlError::Kind::kFull)
+    if (e.kind == SqlError::Kind::kConnection || e.kind == SqlError::Kind::kRetry || e.kind == SqlError::Kind::kFull ||
+        e.kind == SqlError::Kind::kLockWait)
       throw;
     ++errors_;
     spdlog::error("store write failed: {}", e.what());
@@ -574,11 +598,18 @@ void SqlStore::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Job* 
       // its answer stands.
       if (refused || (outcome && *outcome)) return;
       // Nothing of it committed: after a deadlock, or a connection lost and open again, try again.
-      const bool again = outcome && conn && e.kind != SqlError::Kind::kOther && e.kind != SqlError::Kind::kUnique;
+      // Never after a lock wait: the row's holder may keep it for seconds, and this writer's
+      // other buyers are waiting (docs/DESIGN.md, "Bounded blast radius").
+      const bool again = outcome && conn && e.kind != SqlError::Kind::kOther && e.kind != SqlError::Kind::kUnique &&
+                         e.kind != SqlError::Kind::kLockWait;
       if (again && attempt < kAttempts) continue;
+      if (e.kind == SqlError::Kind::kLockWait) ++lock_waits_;
       ++errors_;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
-      job->fail(!outcome ? outcome_unknown() : e.kind == SqlError::Kind::kFull ? storage_full() : unavailable());
+      job->fail(!outcome                              ? outcome_unknown()
+                : e.kind == SqlError::Kind::kFull     ? storage_full()
+                : e.kind == SqlError::Kind::kLockWait ? busy()
+                                                      : unavailable());
       return;
     }
   }
@@ -1081,7 +1112,10 @@ std::string SqlStore::metrics_text() const {
               together_.load()) +
       counter("pension_store_together_fallbacks_total",
               "Set-based batches that fell back to one purchase at a time (a ticket sold concurrently).",
-              together_fallbacks_.load());
+              together_fallbacks_.load()) +
+      counter("pension_store_lock_waits_total",
+              "Writes refused after waiting store.lock-wait-timeout-seconds for another transaction's lock.",
+              lock_waits_.load());
   // Buckets read one by one while writers run: _count is their sum, so it always equals +Inf.
   out += "# HELP pension_store_batch_size Jobs per group-commit batch.\n# TYPE pension_store_batch_size histogram\n";
   long long cumulative = 0;

@@ -122,9 +122,14 @@ class SqlStore final : public Store {
   // cannot be reached, for up to kOutcomeWait; nullopt when it still cannot tell.
   std::optional<bool> committed(std::unique_ptr<SqlConnection>& conn, const Mark& mark);
   // Runs a job's body; false (and the job failed) on an ordinary SQL error. Rethrows lost
-  // connections and deadlocks, which end the whole transaction.
+  // connections and deadlocks, which end the whole transaction, and lock waits.
   bool run_job(SqlConnection& conn, Job* job);
+  // Runs a job under a savepoint. A lock wait refuses that job alone (busy) and stops the rest
+  // of the batch from waiting for locks (stop_waiting); the batch goes on.
   void run_in_savepoint(SqlConnection& conn, Job* job);
+  // After a lock-wait timeout: has the connection fail at once on a held lock until the next
+  // batch (run_batch turns waiting back on), so a batch waits at most once.
+  void stop_waiting(SqlConnection& conn, const SqlError& e);
   // Runs a job that decides before it writes (Job::decides_first) without a savepoint; throws
   // kRetry (the batch then runs job by job) if it failed after writing all the same.
   void run_unguarded(SqlConnection& conn, Job* job);
@@ -135,7 +140,8 @@ class SqlStore final : public Store {
   // written and no job was answered. `whole`: the batch has no other jobs, so this also opens
   // the transaction in its first round trip. The caller commits.
   bool purchase_together(SqlConnection& conn, const std::vector<Job*>& jobs, bool whole);
-  // Runs one job in its own transaction, retrying deadlocks; used after a batch was rolled back.
+  // Runs one job in its own transaction, retrying deadlocks (not lock waits: busy at once); used
+  // after a batch was rolled back.
   void run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Job* job);
   std::unique_ptr<SqlConnection> acquire_reader();
   void release_reader(std::unique_ptr<SqlConnection> c);
@@ -176,6 +182,8 @@ class SqlStore final : public Store {
   std::array<std::atomic<long long>, kBatchBuckets.size() + 1> batch_sizes_{};
   // Purchases decided by purchase_together, and its fall-backs to one by one.
   std::atomic<long long> together_{0}, together_fallbacks_{0};
+  // Writes refused after a lock wait (stop_waiting).
+  std::atomic<long long> lock_waits_{0};
 
   std::mutex screen_mu_;
   std::shared_ptr<const PurchaseScreen> screen_;  // guarded by screen_mu_

@@ -40,7 +40,17 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
   reads.push_back({"SELECT round, ticket FROM tickets WHERE round IN (" + placeholders(rounds.size()) +
                        ") AND ticket IN (" + placeholders(tickets.size()) + ")",
                    by_round_ticket});
-  auto found = c.query_multi(reads);
+  std::vector<std::vector<SqlRow>> found;
+  try {
+    found = c.query_multi(reads);
+  } catch (const SqlError& e) {
+    if (e.kind != SqlError::Kind::kLockWait) throw;
+    // A buyer's wallet is held by another transaction: go one by one, without waiting again.
+    stop_waiting(c, e);
+    c.exec("ROLLBACK TO SAVEPOINT together");
+    ++together_fallbacks_;
+    return false;
+  }
   if (found.size() != 3) throw SqlError(SqlError::Kind::kOther, "purchase batch: unexpected read results");
   std::map<std::string, long long> balance;
   for (const auto& r : found[0]) balance[r.s(0)] = r.i(1);
@@ -159,8 +169,11 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
     try {
       ids = c.query_multi(writes);
     } catch (const SqlError& e) {
-      if (e.kind != SqlError::Kind::kUnique) throw;
-      // Sold by a transaction that committed after our read: undo and let the caller go one by one.
+      if (e.kind != SqlError::Kind::kUnique && e.kind != SqlError::Kind::kLockWait) throw;
+      // Sold by a transaction that committed after our read, or held by one still open (a dead
+      // instance's, say): undo and let the caller go one by one — the purchase whose ticket is
+      // held then fails at once (stop_waiting), and the others of the batch are written.
+      if (e.kind == SqlError::Kind::kLockWait) stop_waiting(c, e);
       c.exec("ROLLBACK TO SAVEPOINT together");
       ++together_fallbacks_;
       return false;

@@ -9,6 +9,11 @@ find COM_QUERY packets whose last statement is COMMIT; everything else passes th
   lose_commits(n): the next n COMMITs are not forwarded; both sides are closed, so the server
                    rolls the transaction back.
   refuse(): closes every connection and refuses new ones until resume().
+  partition(after=b"..."): a network partition. Once a query containing `after` has been
+                   forwarded (at once without it), nothing more passes either way, on any
+                   connection, new ones included; neither side sees a close (a peer that closes
+                   is not told to the other). `partitioned` is set then. heal() closes all of
+                   them and forwards again.
 Threads, not asyncio, so a test drives it with plain calls; stop() ends every thread.
 """
 import re
@@ -67,6 +72,10 @@ class MysqlProxy:
         self.replies_lost = 0
         self.commits_lost = 0
         self.refusing = False
+        self.partition_after = None  # bytes: partition once a query containing them has passed
+        self.frozen = False  # partitioned: nothing is forwarded
+        self.partitioned = threading.Event()
+        self.healed = threading.Event()
         self.conns = set()
         self.threads = []
         self.stopped = False
@@ -95,8 +104,32 @@ class MysqlProxy:
         with self.lock:
             self.refusing = False
 
+    def partition(self, after=None):
+        with self.lock:
+            self.healed.clear()
+            self.partitioned.clear()
+            self.partition_after = after
+        if after is None:
+            self._freeze()
+
+    def heal(self):
+        with self.lock:
+            self.frozen = False
+            self.partition_after = None
+            conns = list(self.conns)
+        for pair in conns:
+            self._close(pair)
+        self.healed.set()
+
+    def _freeze(self):
+        with self.lock:
+            self.frozen = True
+            self.partition_after = None
+        self.partitioned.set()
+
     def stop(self):
         self.stopped = True
+        self.heal()
         self.listener.close()
         self.refuse()
         for t in self.threads:
@@ -115,9 +148,13 @@ class MysqlProxy:
             except OSError:
                 return
             with self.lock:
-                refusing = self.refusing
+                refusing, frozen = self.refusing, self.frozen
             if refusing:
                 client.close()
+                continue
+            if frozen:
+                # Across the partition: the connection opens, and nothing ever answers.
+                self._spawn(self._hold, client)
                 continue
             try:
                 server = socket.create_connection(self.upstream, timeout=10)
@@ -130,6 +167,16 @@ class MysqlProxy:
                 self.conns.add(pair)
             self._spawn(self._client_to_server, pair)
             self._spawn(self._server_to_client, pair)
+
+    def _hold(self, client):
+        self.healed.wait()
+        client.close()
+
+    def _end(self, pair):
+        """A side closed or failed: the other side is told, except across a partition."""
+        if self.frozen:
+            self.healed.wait()
+        self._close(pair)
 
     def _close(self, pair):
         for s in (pair.client, pair.server):
@@ -153,6 +200,13 @@ class MysqlProxy:
                     break
                 buf += data
                 for payload, raw in _packets(buf):
+                    if self.frozen:
+                        continue  # lost in the partition
+                    marker = self.partition_after
+                    if marker and payload[:1] == bytes([COM_QUERY]) and marker in payload:
+                        self._freeze()  # before the server can answer: its reply is lost
+                        pair.server.sendall(raw)
+                        continue
                     if payload[:1] == bytes([COM_QUERY]) and COMMIT_LAST.search(payload[1:]):
                         with self.lock:
                             lose_commit = self.commits_to_lose > 0
@@ -170,7 +224,7 @@ class MysqlProxy:
                     pair.server.sendall(raw)
         except OSError:
             pass
-        self._close(pair)
+        self._end(pair)
 
     def _server_to_client(self, pair):
         buf = bytearray()
@@ -179,6 +233,8 @@ class MysqlProxy:
                 data = pair.server.recv(65536)
                 if not data:
                     break
+                if self.frozen:
+                    continue  # lost in the partition
                 if not pair.drop_reply:
                     pair.client.sendall(data)
                     continue
@@ -192,7 +248,7 @@ class MysqlProxy:
                         return
         except OSError:
             pass
-        self._close(pair)
+        self._end(pair)
 
 
 class _Pair:

@@ -6,27 +6,13 @@ with what really happened: 201 and a charge once, or a true refusal and no charg
 never carry SQL or other buyers' data. The server is PENSION_TEST_MYSQL's (scripts/test.sh starts
 it); each module run gets a database of its own.
 """
-import os
 import threading
-import uuid
-from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PRICE, ROUND, Server, mariadb_cli, new_user
+from conftest import ROUND, Server, new_user
+from mysql_db import MysqlDatabase
 from mysql_proxy import MysqlProxy
-
-URL = os.environ.get("PENSION_TEST_MYSQL")
-
-
-def _mysql():
-    assert URL, "PENSION_TEST_MYSQL is not set: start MariaDB with `scripts/topology.sh start-db` (scripts/test.sh does)"
-    return urlparse(URL)
-
-
-def mariadb(sql, database=None):
-    u = _mysql()
-    return mariadb_cli(u.hostname, u.port, u.username, u.password, sql, database)
 
 
 class World:
@@ -35,22 +21,19 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    u = _mysql()
     w = World()
-    w.db = "p720_outcome_" + uuid.uuid4().hex[:10]
-    mariadb(f"CREATE DATABASE {w.db}")
-    w.proxy = MysqlProxy(u.hostname, u.port).start()
-    url = f"mysql://{u.username}:{u.password}@127.0.0.1:{w.proxy.port}/{w.db}"
-    w.srv = Server(tmp_path_factory.mktemp("outcome"), "outcome", db_url=url)
+    w.db = MysqlDatabase("outcome")
+    w.proxy = MysqlProxy(w.db.u.hostname, w.db.u.port).start()
+    w.srv = Server(tmp_path_factory.mktemp("outcome"), "outcome", db_url=w.db.url(w.proxy.port))
     w.srv.start()
     yield w
     w.srv.stop()
     w.proxy.stop()
-    mariadb(f"DROP DATABASE {w.db}")
+    w.db.close()
 
 
 def sql(w, query):
-    return mariadb(query, w.db)
+    return w.db.admin(query, w.db.name)
 
 
 def tickets_of(w, user):
@@ -64,14 +47,7 @@ def balance_in_db(w, user):
 
 def assert_money_conserved(w):
     """Every wallet equals its ledger lines; sales are 1,000 won per ticket sold; no ticket twice."""
-    drift = sql(w, "SELECT w.user_id, w.balance, COALESCE((SELECT SUM(amount) FROM ledger l"
-                   " WHERE l.user_id = w.user_id), 0) FROM wallets w")
-    assert all(int(b) == int(s) for _, b, s in drift), [d for d in drift if d[1] != d[2]]
-    (sales, sold, twice), = sql(w, "SELECT -(SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'PURCHASE'),"
-                                   " (SELECT COUNT(*) FROM tickets),"
-                                   " (SELECT COUNT(*) FROM (SELECT 1 FROM tickets GROUP BY round, ticket"
-                                   " HAVING COUNT(*) > 1) d)")
-    assert int(sales) == PRICE * int(sold) and int(twice) == 0, (sales, sold, twice)
+    w.db.assert_money_conserved()
 
 
 def buy_at_once(srv, buyers, group, first):

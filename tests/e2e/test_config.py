@@ -187,6 +187,9 @@ BAD_VALUES = [
     ({"server__workers": "0"}, "server.workers"),
     ({"store__writers": "0"}, "store.writers"),
     ({"store__batch_linger_us": "-1"}, "store.batch-linger-us"),
+    ({"store__idle_transaction_timeout_seconds": "0"}, "store.idle-transaction-timeout-seconds"),
+    ({"store__lock_wait_timeout_seconds": "40"}, "store.io-timeout-seconds"),  # not below the read timeout
+    ({"store__keepalive_seconds": "-1"}, "store.keepalive-seconds"),
     ({"server__max_body_bytes": "lots"}, "server.max-body-bytes"),
     ({"sales__hold_seconds": "-1"}, "sales.hold-seconds"),
     ({"sales__close": '"19:30"'}, "sales.close"),

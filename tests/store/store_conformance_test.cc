@@ -777,6 +777,52 @@ TEST_P(MariadbBatch, OtherBuyersLockedRowsDoNotHoldUpABatch) {
   EXPECT_EQ(s->tickets_of_round(kRound)->size(), 15u);
 }
 
+// MariaDB only (docs/DESIGN.md, "Bounded blast radius"): a ticket held by a transaction that
+// does not end (a dead or partitioned instance's) costs the batch one lock wait: that purchase is
+// refused (nothing of it written, not retried) and the rest of its batch commits, while the
+// ticket is still held.
+TEST_P(MariadbBatch, HeldTicketIsRefusedAndTheRestOfItsBatchCommits) {
+  std::counting_semaphore<8> entered(0), gate(0);
+  std::vector<std::promise<Result<PurchaseRecord>>> done(4);
+  auto s = open(/*outbox=*/true);
+  const std::vector<std::string> buyers = {"dave", "alice", "bob", "carol"};
+  for (const auto& b : buyers) ASSERT_TRUE(s->deposit(b, 10'000, "t", "t").ok());
+  MysqlConnection rival(mysql_);
+  rival.exec("START TRANSACTION");
+  rival.query("INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES (0, 'rival', ?, 42, 't')",
+              {SqlValue{(long long)kRound}});
+  // dave's batch holds the writer until the others are queued: they make the next batch.
+  s->set_purchase_screen([&](const std::vector<const PurchaseCommand*>& cmds) {
+    entered.release();
+    gate.acquire();
+    return std::vector<std::optional<Error>>(cmds.size());
+  });
+  const std::vector<std::vector<int>> tickets = {{50}, {41, 42}, {43}, {44}};
+  std::vector<std::future<Result<PurchaseRecord>>> answers;
+  for (size_t i = 0; i < buyers.size(); ++i) {
+    answers.push_back(done[i].get_future());
+    s->purchase_async(cmd(buyers[i], tickets[i]),
+                      [&done, i](Result<PurchaseRecord> r) { done[i].set_value(std::move(r)); });
+    if (i == 0) entered.acquire();
+  }
+  gate.release(8);
+  std::vector<Result<PurchaseRecord>> r;
+  for (auto& f : answers) r.push_back(f.get());  // all answered while the rival holds 42
+  EXPECT_TRUE(r[0].ok() && r[2].ok() && r[3].ok());
+  ASSERT_FALSE(r[1].ok());
+  EXPECT_EQ(r[1].error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(*s->balance("alice"), 10'000);  // nothing of it was written
+  EXPECT_EQ(*s->balance("bob"), 10'000 - kPrice);
+  const std::string metrics = s->metrics_text();
+  EXPECT_NE(metrics.find("pension_store_lock_waits_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("pension_store_together_fallbacks_total 1\n"), std::string::npos) << metrics;
+  EXPECT_EQ(s->tickets_of_round(kRound)->size(), 3u);  // dave's, bob's and carol's
+  rival.exec("ROLLBACK");
+  // The next batch waits for locks again, and 42 is free now.
+  auto again = s->purchase(cmd("alice", {41, 42}));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+}
+
 INSTANTIATE_TEST_SUITE_P(MariaDb, MariadbBatch, ::testing::Values("mariadb"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
