@@ -9,10 +9,11 @@ otherwise). Behaviour of the next confirms is switched through a control endpoin
 tests only):
 
   POST /control {"mode": "approve" | "refuse" | "hang" | "lost", "code": ..., "message": ...,
-                 "status": 400, "lookup": "answer" | "hang"}
+                 "status": 400, "lookup": "answer" | "hang", "pay": false}
       approve  the payment is made (status DONE) and answered
       refuse   nothing is paid; answered with {code, message} and `status`; read back as ABORTED
-      hang     nothing is paid; the request is never answered (until /control/release)
+      hang     nothing is paid (with "pay": true, the payment is made first); the request is never
+               answered (until /control/release)
       lost     the payment is made, then the connection is closed without an answer
       lookup   "hang": reads back (GET /v1/payments/orders/…) are never answered either
   POST /control/release   wakes every hanging request (they then close without an answer)
@@ -38,7 +39,8 @@ class State:
         self.lock = threading.Lock()
         self.secret_key = secret_key
         self.mode = {"mode": "approve", "code": "REJECT_CARD_PAYMENT",
-                     "message": "한도초과 혹은 잔액부족으로 결제에 실패했습니다.", "status": 400, "lookup": "answer"}
+                     "message": "한도초과 혹은 잔액부족으로 결제에 실패했습니다.", "status": 400, "lookup": "answer",
+                     "pay": False}
         self.payments = {}  # orderId -> Payment
         self.confirms = 0
         self.lookups = 0
@@ -133,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
             existing = self.state.payments.get(order_id)
             if existing is not None and existing["status"] == "DONE":
                 answer = (400, {"code": "ALREADY_PROCESSED_PAYMENT", "message": "이미 처리된 결제 입니다."})
-            elif mode["mode"] in ("approve", "lost"):
+            elif mode["mode"] in ("approve", "lost") or (mode["mode"] == "hang" and mode.get("pay")):
                 payment = {"paymentKey": body["paymentKey"], "orderId": order_id, "orderName": "예치금 충전",
                            "status": "DONE", "totalAmount": body["amount"], "balanceAmount": body["amount"],
                            "method": "카드", "approvedAt": datetime.now(KST).isoformat(timespec="seconds")}
@@ -146,7 +148,7 @@ class Handler(BaseHTTPRequestHandler):
                 answer = (int(mode["status"]), {"code": mode["code"], "message": mode["message"]})
             else:
                 answer = None  # hang
-        if mode["mode"] == "hang" and answer is None:
+        if mode["mode"] == "hang":
             return self._hang()
         if mode["mode"] == "lost" and answer[0] == 200:
             # The payment was made; the answer never reaches the caller.

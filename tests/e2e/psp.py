@@ -64,7 +64,7 @@ class Psp:
 
     def mode(self, mode, **extra):
         """How the next confirms are answered (see psp_standin.py)."""
-        self._control("/control", {"mode": mode, **extra})
+        self._control("/control", {"mode": mode, "pay": False, **extra})
 
     def lookups(self, how):
         """'answer' or 'hang': how read-backs of orders are answered."""

@@ -3,12 +3,17 @@ stand-in (tests/psp_standin.py) over https: an order's amount is fixed by the se
 credits it exactly once, a refusal is 402 PAYMENT_FAILED with the provider's message, no answer
 is 503 with the order left pending, and the reconciler settles pending orders from the
 provider's record; two confirms of one order racing on two instances on MariaDB credit once."""
+import json
 import os
+import random
+import subprocess
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 
 from conftest import Server, expect_error, new_user
 from psp import Psp
@@ -166,6 +171,45 @@ def test_reconciler_credits_a_payment_whose_answer_was_lost(rsrv, psp):
     rsrv.assert_money_conserved()
 
 
+def test_sigkill_while_the_provider_holds_a_paid_confirm_then_the_reconciler_credits(tmp_path, psp):
+    """The provider took the money and the server dies (SIGKILL) before its answer arrives: the
+    order is still PENDING after the restart, and the reconciler credits it exactly once."""
+    env = psp.env(PENSION_PSP_RECONCILE_SECONDS="1", PENSION_PSP_RECONCILE_AFTER="0", PENSION_PSP_TIMEOUT="30")
+    s = Server(tmp_path, "crash", demo=False, env=env).start()
+    s.allow_5xx = True
+    try:
+        user = new_user()
+        psp.lookups("hang")  # the reconciler learns nothing before the crash
+        oid = order(s, user, 11000)
+        psp.mode("hang", pay=True, lookup="hang")
+        out = []
+        t = threading.Thread(target=lambda: out.append(_confirm_or_cut(s, user, oid, 11000)))
+        t.start()
+        assert poll(lambda: oid in psp.stats()["payments"]), "the confirm never reached the provider"
+        s.kill()  # checks the money too: nothing was credited, nothing lost
+        t.join()
+        assert out == ["cut"], out
+        assert s.sql("SELECT status FROM payment_orders WHERE order_id = ?", (oid,)) == [("PENDING",)]
+        psp.mode("approve", lookup="answer")
+        psp.release()
+        s.start()
+        assert poll(lambda: s.balance(user) == 11000), s.log()
+        assert order_status(s, user, oid) == "DONE"
+        assert s.sql("SELECT COUNT(*) FROM ledger WHERE ref = ?", (f"order:{oid}",)) == [(1,)]
+    finally:
+        s.stop()
+
+
+def _confirm_or_cut(srv, user, order_id, amount):
+    """A confirm on its own connection: its status, or "cut" when the server died under it."""
+    try:
+        return requests.post(srv.url("/api/v1/payments/confirm"), timeout=60,
+                             headers={"Authorization": f"Bearer {srv.token(user)}"},
+                             json={"paymentKey": "pk_crash", "orderId": order_id, "amount": amount}).status_code
+    except requests.ConnectionError:
+        return "cut"
+
+
 def test_reconciler_fails_an_order_the_provider_never_paid(rsrv, psp):
     user = new_user()
     oid = order(rsrv, user, 6000)
@@ -267,3 +311,44 @@ def test_two_confirms_racing_on_two_instances_credit_once(tmp_path, psp):
         a.stop()
         b.stop()
         mariadb(base, f"DROP DATABASE IF EXISTS {name}")
+
+
+def stream_events(redis_url, user):
+    """The (kind, payload) of every event on the stream about `user`, oldest first."""
+    port = redis_url.rsplit(":", 1)[1]
+    out = subprocess.run(["redis-cli", "-p", port, "--json", "XRANGE", "pension720:events", "-", "+"], check=True,
+                         capture_output=True, text=True, timeout=30)
+    events = []
+    for _, fields in json.loads(out.stdout):
+        f = dict(zip(fields[::2], fields[1::2]))
+        payload = json.loads(f["payload"])
+        if payload.get("userId") == user:
+            events.append((f["kind"], payload))
+    return events
+
+
+def test_deposit_and_withdrawal_events_reach_the_stream(tmp_path, psp):
+    redis_url = os.environ.get("PENSION_TEST_REDIS")
+    assert redis_url, "PENSION_TEST_REDIS is not set: start Redis with `scripts/topology.sh start-db` and export it"
+    # The relay skips an outbox row it has published before (a marker per row id and time, for an
+    # hour), and a fresh file numbers its rows from 1 again: a random instant (round 343 on sale)
+    # keeps this run's events apart from an earlier run's on the same Redis.
+    now = datetime(2026, 11, 24, tzinfo=timezone(timedelta(hours=9))) + timedelta(seconds=random.randrange(2 * 86400))
+    s = Server(tmp_path, "events", now=now.isoformat(), demo=False, env=psp.env(PENSION_REDIS=redis_url)).start()
+    try:
+        user = new_user()
+        oid = order(s, user, 7000)
+        assert confirm(s, user, oid, 7000).status_code == 200
+        r = s.post("/api/v1/wallet/withdrawals", user=user,
+                   json={"amount": 3000, "bankCode": "004", "accountNumber": "123456789", "holderName": "김"})
+        assert r.status_code == 201, r.text
+        wid = r.json()["withdrawalId"]
+        r = s.post(f"/api/v1/admin/withdrawals/{wid}/failed", user="ops", admin=True, json={"reason": "bank"})
+        assert r.status_code == 200, r.text
+        assert poll(lambda: len(stream_events(redis_url, user)) >= 3), stream_events(redis_url, user)
+        events = stream_events(redis_url, user)
+        assert [(k, p.get("orderId") or p["status"], p["amount"], p["balance"]) for k, p in events] == [
+            ("deposit", oid, 7000, 7000), ("withdrawal", "REQUESTED", 3000, 4000), ("withdrawal", "FAILED", 3000, 7000)]
+        assert all(p["withdrawalId"] == wid for k, p in events if k == "withdrawal")
+    finally:
+        s.stop()
