@@ -171,7 +171,8 @@ int serve(const p720::Flags& flags) {
       provider = std::make_unique<net::TossProvider>(cfg.psp_url, cfg.psp_secret_key,
                                                      net::HttpClientOptions{timeout, timeout, cfg.psp_ca_file});
     } catch (const std::exception& e) {
-      throw std::invalid_argument(std::string("설정 오류 (config error): psp: ") + e.what());
+      // psp.url was checked by load_config: what is left to fail here is the CA file.
+      throw std::invalid_argument(std::string("설정 오류 (config error): psp.ca-file: ") + e.what());
     }
   }
   app::Payments payments(*store, provider.get(), clock, cfg.payments);
