@@ -124,10 +124,15 @@ Result<ConfirmedOrder> Payments::confirm(const Actor& actor, const std::string& 
   if (record.kind == ProviderAnswer::Kind::kNoAnswer) return provider_silent();
   if (record.kind == ProviderAnswer::Kind::kPayment) {
     auto settled = settle_from(order, record.payment, confirmed.message);
-    if (!settled) return payment_failed(confirmed.message);  // in progress: the order stays PENDING
+    // Still in progress (another confirm is being processed): the outcome is not known yet, so
+    // the buyer is not told it failed; the order stays PENDING for a later confirm or the reconciler.
+    if (!settled) return provider_silent();
     if (!settled->ok()) return settled->error();
     return answer_of(**settled);
   }
+  // "Already processed / processing" without a record to show for it: not a refusal of the
+  // payment, so the same — unknown, PENDING.
+  if (confirmed.code.rfind("ALREADY_PROCESS", 0) == 0) return provider_silent();
   auto settled = store_.settle_order(order_id, false, "", confirmed.message, now_text());
   if (!settled.ok()) return settled.error();
   return answer_of(*settled);
