@@ -1,6 +1,8 @@
 // Loading and validating configuration.
 #include "config.h"
 
+#include "domain/rules.h"
+#include "net/https_client.h"
 #include "net/smtp_client.h"
 
 #include <yaml-cpp/yaml.h>
@@ -197,6 +199,22 @@ Config load_config(const Flags& flags) {
     a.mail_from = *v;
   }
   if (auto v = pick({}, "PENSION_JWKS_FILE", "token.jwks-file")) c.jwks_file = *v;
+
+  // Money in and out.
+  if (auto v = pick({}, "PENSION_PSP_URL", "psp.url")) c.psp_url = *v;
+  if (!c.psp_url.empty() && !net::parse_url(c.psp_url))
+    bad("psp.url", "must be http(s)://host[:port][/path], got '" + c.psp_url + "'");
+  if (auto v = pick({}, "PENSION_PSP_SECRET_KEY", "psp.secret-key")) c.psp_secret_key = *v;
+  if (!c.psp_url.empty() && c.psp_secret_key.empty()) bad("psp.secret-key", "is required when psp.url is set");
+  if (auto v = pick({}, "PENSION_PSP_CA_FILE", "psp.ca-file")) c.psp_ca_file = *v;
+  if (auto v = pick({}, "PENSION_PSP_TIMEOUT", "psp.timeout-seconds"))
+    c.psp_timeout_seconds = static_cast<int>(to_int("psp.timeout-seconds", *v, 1, 120));
+  if (auto v = pick({}, "PENSION_PSP_RECONCILE_SECONDS", "psp.reconcile-seconds"))
+    c.psp_reconcile_seconds = static_cast<int>(to_int("psp.reconcile-seconds", *v, 0, 86400));
+  if (auto v = pick({}, "PENSION_PSP_RECONCILE_AFTER", "psp.reconcile-after-seconds"))
+    c.payments.reconcile_after = std::chrono::seconds(to_int("psp.reconcile-after-seconds", *v, 0, 7 * 86400));
+  if (auto v = pick({}, "PENSION_MIN_WITHDRAWAL", "wallet.min-withdrawal"))
+    c.payments.min_withdrawal = to_int("wallet.min-withdrawal", *v, 1, kMaxDeposit);
   return c;
 }
 

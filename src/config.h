@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/accounts.h"
+#include "app/payments.h"
 #include "app/sales.h"
 #include "domain/calendar.h"
 #include "http/server.h"
@@ -31,6 +32,13 @@ struct Config {
   double rate_burst = 200;
   app::AccountsConfig accounts;  // auth.*, mail.*
   std::string jwks_file;         // token.jwks-file: the operator's identity-provider keys
+  // Money in and out: the payment provider (psp.*) and withdrawals (wallet.*).
+  std::string psp_url;          // empty: no provider (orders answer 503)
+  std::string psp_secret_key;
+  std::string psp_ca_file;      // trusted CAs for an https psp.url; empty: the system's
+  int psp_timeout_seconds = 10;     // connect, and then read, deadline of each provider call
+  int psp_reconcile_seconds = 60;   // how often the reconciler runs; 0: never
+  app::PaymentsConfig payments;     // wallet.min-withdrawal, psp.reconcile-after-seconds
 };
 
 // Raw values from flags (empty optional = not given).

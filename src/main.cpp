@@ -7,6 +7,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 #include <csignal>
 #include <thread>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "app/accounts.h"
 #include "app/draws.h"
 #include "app/holds.h"
+#include "app/payments.h"
 #include "app/sales.h"
 #include "app/sold_cache.h"
 #include "config.h"
@@ -25,6 +28,7 @@
 #include "http/rate_limiter.h"
 #include "http/server.h"
 #include "net/smtp_client.h"
+#include "net/toss_provider.h"
 #include "redis/event_relay.h"
 #include "redis/redis_client.h"
 #include "redis/redis_holds.h"
@@ -33,6 +37,34 @@
 #include "store/factory.h"
 
 namespace {
+
+// Runs `task` every `period` on its own thread until destroyed (which waits for a run in progress).
+class Periodic {
+ public:
+  Periodic(std::chrono::seconds period, std::function<void()> task)
+      : thread_([this, period, task = std::move(task)] {
+          std::unique_lock lock(mu_);
+          while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
+            lock.unlock();
+            task();
+            lock.lock();
+          }
+        }) {}
+  ~Periodic() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
 
 void raise_fd_limit() {
   // The connection cap (10,000 by default) needs as many descriptors.
@@ -134,6 +166,26 @@ int serve(const p720::Flags& flags) {
     }
   } stop_hup{hup_ioc, hup_thread};
 
+  // Money in and out: the payment provider when psp.url is set, and its reconciler.
+  std::unique_ptr<net::TossProvider> provider;
+  if (!cfg.psp_url.empty()) {
+    const auto timeout = std::chrono::seconds(cfg.psp_timeout_seconds);
+    try {
+      provider = std::make_unique<net::TossProvider>(cfg.psp_url, cfg.psp_secret_key,
+                                                     net::HttpClientOptions{timeout, timeout, cfg.psp_ca_file});
+    } catch (const std::exception& e) {
+      // psp.url was checked by load_config: what is left to fail here is the CA file.
+      throw std::invalid_argument(std::string("설정 오류 (config error): psp.ca-file: ") + e.what());
+    }
+  }
+  app::Payments payments(*store, provider.get(), clock, cfg.payments);
+  std::unique_ptr<Periodic> reconciler;
+  if (provider && cfg.psp_reconcile_seconds > 0)
+    reconciler = std::make_unique<Periodic>(std::chrono::seconds(cfg.psp_reconcile_seconds), [&payments] {
+      if (const int n = payments.reconcile(); n > 0)
+        spdlog::info(R"({{"msg":"reconciler settled pending payment orders","orders":{}}})", n);
+    });
+
   http::Metrics metrics;
   metrics.add_source([&store] { return store->metrics_text(); });
   metrics.add_source([&] {
@@ -161,6 +213,7 @@ int serve(const p720::Flags& flags) {
   http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, health_extras,
                      [&metrics] { return metrics.text(); }};
   deps.accounts = &accounts;
+  deps.payments = &payments;
   auto router = http::make_api(deps);
   http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);
   router->set_limiter([&limiter](const std::string& user) { return limiter.acquire(user); });
@@ -179,6 +232,7 @@ int serve(const p720::Flags& flags) {
   server.run();
   store->set_answer_executor({});  // the I/O threads have stopped
   // Finish (and answer) any write still queued while everything it calls back into is alive.
+  reconciler.reset();
   relay.reset();
   store.reset();
   spdlog::info("stopped");

@@ -207,11 +207,13 @@
     TOO_MANY_REQUESTS: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
     NETWORK: '서버에 연결할 수 없습니다. 네트워크 상태를 확인해 주세요.',
     SERVER_ERROR: '서버에 일시적인 문제가 있습니다. 잠시 후 다시 시도해 주세요.',
+    PAYMENT_FAILED: '결제가 승인되지 않았습니다.',
+    ALREADY_PROCESSED: '이미 처리된 요청입니다.',
   };
 
   // Codes whose server message says which field or limit is at fault.
   const DETAIL_CODES = new Set(['INVALID_REQUEST', 'FORBIDDEN', 'LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE',
-    'VERIFICATION_FAILED', 'TOO_MANY_REQUESTS']);
+    'VERIFICATION_FAILED', 'TOO_MANY_REQUESTS', 'PAYMENT_FAILED']);
 
   let messageSeq = 0;
   function showMessage(text, { kind = 'info', code = '' } = {}) {
@@ -338,7 +340,7 @@
     $('#token-input').value = '';
     renderAccount();
     if (announce) showMessage(`${$('#signed-in-user').textContent} 로그인되었습니다.`, { kind: 'ok' });
-    await Promise.allSettled([loadCart(), loadTickets()]);
+    await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals()]);
     return true;
   }
 
@@ -357,6 +359,7 @@
     renderAccount();
     renderCart();
     renderTickets(null);
+    $('#withdrawals').replaceChildren();
     if (!quiet) showMessage('로그아웃되었습니다.', { kind: 'info' });
   }
 
@@ -429,7 +432,7 @@
     $('#verify-form').hidden = true;
     renderAccount();
     if (announce) showMessage(`${$('#signed-in-user').textContent} 로그인되었습니다.`, { kind: 'ok' });
-    await Promise.allSettled([loadCart(), loadTickets()]);
+    await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals()]);
   }
 
   function showVerify(email) {
@@ -546,12 +549,18 @@
     }
   }
 
-  async function deposit(amount) {
-    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
+  // Whether a charge of `amount` may be sent: signed in, a positive whole number of won (else says why).
+  function chargeable(amount) {
+    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return false; }
     if (!Number.isInteger(amount) || amount <= 0) {
       showMessage('충전 금액은 1원 이상의 정수로 입력해 주세요.', { kind: 'error', code: 'INVALID_AMOUNT' });
-      return;
+      return false;
     }
+    return true;
+  }
+
+  async function deposit(amount) {
+    if (!chargeable(amount)) return;
     try {
       const data = await api('POST', '/api/v1/wallet/deposit', { body: { amount } });
       state.balance = data.balance;
@@ -564,6 +573,90 @@
       }
       showError(err, '충전');
     }
+  }
+
+  // ---- Money in and out: the payment provider and withdrawals ------------------------------------
+  // The provider's flow: the server creates an order (it fixes the amount), the buyer pays in the
+  // provider's window, and the provider sends the browser back with ?paymentKey&orderId&amount,
+  // which the page confirms. In demo mode the server's provider is the test stand-in, which
+  // approves any payment key, so the page completes the order itself.
+  async function confirmPayment(orderId, paymentKey, amount) {
+    try {
+      const data = await api('POST', '/api/v1/payments/confirm', { body: { orderId, paymentKey, amount } });
+      state.balance = data.balance;
+      renderBalance();
+      showMessage(`결제가 승인되어 ${won(data.amount)}을 충전했습니다. 잔액 ${won(data.balance)}`, { kind: 'ok' });
+    } catch (err) {
+      if (err.code === 'SERVER_ERROR' || err.code === 'SERVICE_UNAVAILABLE') {
+        showMessage('결제 결과를 아직 확인하지 못했습니다. 확인되는 대로 예치금에 반영됩니다.',
+          { kind: 'error', code: 'PAYMENT_PENDING' });
+        return;
+      }
+      showError(err, '결제');
+    }
+  }
+
+  async function charge(amount) {
+    if (!chargeable(amount)) return;
+    let order;
+    try {
+      order = await api('POST', '/api/v1/payments/orders', { body: { amount } });
+    } catch (err) {
+      showError(err, '결제 주문');
+      return;
+    }
+    if (!demoAvailable) {
+      showMessage(`주문 ${order.orderId} (${won(order.amount)})을 만들었습니다. 결제창에서 결제를 마쳐 주세요.`, { kind: 'info' });
+      return;
+    }
+    await confirmPayment(order.orderId, `demo_${order.orderId}`, order.amount);
+  }
+
+  // The provider's redirect back to the page after a payment.
+  async function confirmReturnedPayment() {
+    const q = new URLSearchParams(window.location.search);
+    const orderId = q.get('orderId');
+    const paymentKey = q.get('paymentKey');
+    const amount = Number(q.get('amount'));
+    if (!orderId || !paymentKey || !state.token) return;
+    window.history.replaceState(null, '', window.location.pathname);
+    await confirmPayment(orderId, paymentKey, amount);
+  }
+
+  const WITHDRAWAL_STATUS = { REQUESTED: '신청됨', PAID: '지급됨', FAILED: '실패(환불됨)' };
+
+  async function loadWithdrawals() {
+    const list = $('#withdrawals');
+    list.replaceChildren();
+    if (!state.token) return;
+    let rows;
+    try {
+      rows = await api('GET', '/api/v1/wallet/withdrawals?limit=20');
+    } catch (err) {
+      showError(err, '출금 내역');
+      return;
+    }
+    for (const w of rows) {
+      const li = document.createElement('li');
+      li.dataset.id = String(w.withdrawalId);
+      li.dataset.status = w.status;
+      li.textContent = `${won(w.amount)} · ${WITHDRAWAL_STATUS[w.status] || w.status} · ${formatInstant(w.createdAt)}`;
+      list.append(li);
+    }
+  }
+
+  async function withdraw(fields) {
+    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
+    try {
+      const data = await api('POST', '/api/v1/wallet/withdrawals',
+        { body: fields, headers: { 'Idempotency-Key': newIdempotencyKey() } });
+      state.balance = data.balance;
+      renderBalance();
+      showMessage(`${won(data.amount)} 출금을 신청했습니다. 잔액 ${won(data.balance)}`, { kind: 'ok' });
+    } catch (err) {
+      showError(err, '출금 신청');
+    }
+    await loadWithdrawals();
   }
 
   // ---- Round -----------------------------------------------------------------------------------
@@ -860,7 +953,7 @@
       showMessage(`${n}장을 구매했습니다 (${won(data.amount)}). 남은 예치금 ${won(data.balance)}`, { kind: 'ok' });
       const sel = $('#tickets-round');
       if (data.round && sel.querySelector(`option[value="${data.round}"]`)) sel.value = String(data.round);
-      await Promise.allSettled([loadCart(), loadTickets()]);
+      await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals()]);
     } catch (err) {
       if (err.code !== 'NETWORK') state.checkoutKey = null;
       showError(err, '구매');
@@ -1063,6 +1156,22 @@
       withBusy($('#deposit-button'), () => deposit(amount));
     });
 
+    $('#charge-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const amount = Number($('#charge-amount').value);
+      withBusy($('#charge-button'), () => charge(amount));
+    });
+    $('#withdraw-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const fields = {
+        amount: Number($('#withdraw-amount').value),
+        bankCode: $('#withdraw-bank').value.trim(),
+        accountNumber: $('#withdraw-account').value.trim(),
+        holderName: $('#withdraw-holder').value.trim(),
+      };
+      withBusy($('#withdraw-button'), () => withdraw(fields));
+    });
+
     $('#select-form').addEventListener('submit', (e) => {
       e.preventDefault();
       withBusy($('#add-to-cart'), () => addToCart({ auto: false }));
@@ -1096,6 +1205,8 @@
     renderAccount();
     await loadRound();
     await restoreSession();
+    await confirmReturnedPayment();
+    await loadWithdrawals();
     document.body.dataset.ready = 'true';
   }
 

@@ -12,7 +12,6 @@
 namespace p720::app {
 namespace {
 
-constexpr long long kMaxDeposit = 10'000'000'000LL;  // per request; keeps sums far from overflow
 
 Error time_out() { return make_error(ErrorCode::kTimeOut, "지금은 선택/구매할 수 없습니다."); }
 Error held() { return make_error(ErrorCode::kTicketHeld, "다른 구매자가 선택한 번호입니다."); }

@@ -10,5 +10,7 @@ inline constexpr int kDefaultRoundLimit = 100;    // tickets one user may buy pe
 // The most a wallet may hold (10^15 won): deposits that would pass it are refused, so no sum of
 // balances, deposits and prizes comes near 64-bit overflow (SQLite would turn it into a REAL).
 inline constexpr long long kMaxBalance = 1'000'000'000'000'000LL;
+// The most one deposit (ADMIN, demo or payment order) may credit; keeps sums far from overflow.
+inline constexpr long long kMaxDeposit = 10'000'000'000LL;
 
 }  // namespace p720

@@ -32,6 +32,9 @@ enum class ErrorCode {
   kEmailNotVerified,      // 403
   kVerificationFailed,    // 400: a wrong code
   kVerificationExpired,   // 400: no code, expired, or out of tries
+  // Money in and out
+  kPaymentFailed,     // 402: the payment provider refused
+  kAlreadyProcessed,  // 409: a withdrawal already paid or failed
   kUnavailable,  // the store cannot be reached; 503
   kStorageFull,  // the store's disk is full: nothing can be written; 503
   kInternal,     // a bug; 500

@@ -1,8 +1,6 @@
 // Route table and handlers of the REST API.
 #include "http/api.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <future>
 
@@ -11,66 +9,13 @@
 #include "http/auth_api.h"
 #include "http/csv.h"
 #include "http/errors.h"
+#include "http/handler_util.h"
 #include "http/json_codec.h"
+#include "http/payments_api.h"
 #include "http/web_assets.h"
 
 namespace p720::http {
 namespace {
-
-Response json(int status, const Json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
-Response no_content() {
-  Response r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
-}
-
-template <class T, class F>
-Response reply(const Result<T>& result, int status, F&& render) {
-  if (!result.ok()) return error_response(result.error());
-  return json(status, render(result.value()));
-}
-
-template <class T, class F>
-Json array_of(const std::vector<T>& items, F&& render) {
-  Json out = Json::array();
-  for (const auto& i : items) out.push_back(render(i));
-  return out;
-}
-
-// Fingerprint of a purchase request for Idempotency-Key: method, path and canonical JSON body.
-// Empty when the request carries no key (nothing to compare against).
-std::string request_hash(const Request& req, const Json& body, const std::string& key) {
-  if (key.empty()) return {};
-  const std::string text = req.method + " " + req.path + "\n" + body.dump();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
-
-Result<std::string> idempotency_key(const Request& req) {
-  auto key = req.header("idempotency-key");
-  if (!key) return std::string();
-  // Visible ASCII only (a UUID or a token): the key is stored and compared byte for byte, and
-  // invalid UTF-8 must be refused here rather than by the database.
-  if (key->empty() || key->size() > 128 ||
-      std::any_of(key->begin(), key->end(), [](char ch) { return ch < 0x21 || ch > 0x7e; }))
-    return make_error(ErrorCode::kInvalidRequest, "Idempotency-Key는 공백 없는 ASCII 1~128자여야 합니다.");
-  return std::string(*key);
-}
 
 Result<int> round_param(const Request& req, std::optional<int> fallback) {
   auto r = req.query_param("round");
@@ -87,64 +32,6 @@ Result<int> round_segment(const std::string& s) {
   if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) < 1)
     return make_error(ErrorCode::kInvalidRequest, "round 값이 올바르지 않습니다.");
   return std::stoi(s);
-}
-
-// Paging of the lists that can grow without bound (SPEC §3): `limit` rows a page (default and
-// maximum below, also in the OpenAPI document), the next page named by `before` (a row id).
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
-
-Result<store::Page> page_param(const Request& req) {
-  store::Page page{0, kDefaultPageSize};
-  auto number = [](const std::optional<std::string>& s, long long lo, long long hi) -> std::optional<long long> {
-    if (!s || s->empty() || s->size() > 18 || s->find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    const long long n = std::stoll(*s);
-    if (n < lo || n > hi) return std::nullopt;
-    return n;
-  };
-  if (auto l = req.query_param("limit")) {
-    auto n = number(l, 1, kMaxPageSize);
-    if (!n) return make_error(ErrorCode::kInvalidRequest, "limit은 1~1000 사이의 정수여야 합니다.");
-    page.limit = static_cast<int>(*n);
-  }
-  if (auto b = req.query_param("before")) {
-    auto n = number(b, 1, INT64_MAX);
-    if (!n) return make_error(ErrorCode::kInvalidRequest, "before 값이 올바르지 않습니다.");
-    page.before = *n;
-  }
-  return page;
-}
-
-// One page as a bare JSON array. `rows` was read with limit + 1: a row beyond the page means
-// more follow, named in `Link: <path?…&limit=L&before=ID>; rel="next"` (RFC 8288), ID being the
-// last row's on this page.
-template <class T, class F, class Id>
-Response page_reply(const Request& req, Result<std::vector<T>> rows, const store::Page& page, F&& render, Id&& id_of) {
-  if (!rows.ok()) return error_response(rows.error());
-  const bool more = rows->size() > static_cast<size_t>(page.limit);
-  if (more) rows->resize(static_cast<size_t>(page.limit));
-  Json out = Json::array();
-  for (const auto& row : *rows) out.push_back(render(row));
-  Response r = json(200, out);
-  if (more) {
-    std::string query;
-    for (size_t start = 0; start <= req.query.size();) {
-      const size_t amp = std::min(req.query.find('&', start), req.query.size());
-      const std::string_view part(req.query.data() + start, amp - start);
-      const auto name = part.substr(0, part.find('='));
-      if (!part.empty() && name != "limit" && name != "before") query.append(part).append("&");
-      start = amp + 1;
-    }
-    query += "limit=" + std::to_string(page.limit) + "&before=" + std::to_string(id_of(rows->back()));
-    r.headers.emplace_back("Link", "<" + req.path + "?" + query + ">; rel=\"next\"");
-  }
-  return r;
-}
-
-// The page to read from the store: one row more than the client's, to tell whether more follow.
-store::Page one_more(store::Page page) {
-  ++page.limit;
-  return page;
 }
 
 // How long a health check waits for the store's write probe (SPEC §3: health answers promptly
@@ -461,6 +348,8 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
 
   // --- Accounts and sign-in: http/auth_api.cc --------------------------------------------------
   if (d.accounts) add_auth_routes(r, *d.accounts, d.auth);
+  // --- Money in and out: http/payments_api.cc --------------------------------------------------
+  if (d.payments) add_payment_routes(r, *d.payments);
 
   // --- Operations -----------------------------------------------------------------------------
   r.add({"GET", "/actuator/health", Access::kPublic, [d](Context&) {

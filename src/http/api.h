@@ -8,6 +8,7 @@
 
 #include "app/accounts.h"
 #include "app/draws.h"
+#include "app/payments.h"
 #include "app/sales.h"
 #include "http/auth.h"
 #include "http/router.h"
@@ -29,6 +30,8 @@ struct ApiDeps {
   std::function<std::string()> metrics_text;
   // Accounts and sign-in (http/auth_api.cc); no sign-in routes when null.
   app::Accounts* accounts = nullptr;
+  // Money in and out (http/payments_api.cc); no such routes when null.
+  app::Payments* payments = nullptr;
 };
 
 std::unique_ptr<Router> make_api(ApiDeps deps);

@@ -38,6 +38,8 @@ constexpr Mapping kMappings[] = {
     {ErrorCode::kEmailNotVerified, 403, "EMAIL_NOT_VERIFIED", "이메일 인증을 먼저 완료해 주세요."},
     {ErrorCode::kVerificationFailed, 400, "VERIFICATION_FAILED", "인증 코드가 올바르지 않습니다."},
     {ErrorCode::kVerificationExpired, 400, "VERIFICATION_EXPIRED", "인증 코드가 만료되었습니다. 새 코드를 요청해 주세요."},
+    {ErrorCode::kPaymentFailed, 402, "PAYMENT_FAILED", "결제가 승인되지 않았습니다."},
+    {ErrorCode::kAlreadyProcessed, 409, "ALREADY_PROCESSED", "이미 처리된 요청입니다."},
     {ErrorCode::kUnavailable, 503, "SERVICE_UNAVAILABLE", "일시적으로 서비스를 이용할 수 없습니다."},
     {ErrorCode::kStorageFull, 503, "STORAGE_FULL", "저장 공간이 부족해 지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요."},
     {ErrorCode::kInternal, 500, "INTERNAL_ERROR", "서버 오류가 발생했습니다."},

@@ -343,7 +343,7 @@ void Server::Impl::handle(std::shared_ptr<Request> req, std::function<void(Respo
     Response res;
     res.status = 204;
     res.content_type.clear();
-    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
     res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
     res.headers.emplace_back("Access-Control-Max-Age", "600");
     finish(*req, res, "preflight", started);

@@ -76,6 +76,27 @@ const std::vector<Migration>& migrations() {
            // (SqlStore::committed; SPEC §4, no buyer told "failed" when it took effect).
            "CREATE TABLE commit_marks (writer BIGINT PRIMARY KEY, seq BIGINT NOT NULL)",
        }},
+      // Version 5 is the annuity installments' (branch annuity).
+      {6,
+       {
+           // Deposits through the payment provider: one row per order, amount fixed by the
+           // server. status PENDING → DONE (credited, in the same transaction) or FAILED; the
+           // provider's word that a payment is DONE wins even over FAILED (the money was taken).
+           "CREATE TABLE payment_orders (order_id VARCHAR(64) PRIMARY KEY, user_id {TEXT} NOT NULL,"
+           " amount BIGINT NOT NULL, status VARCHAR(16) NOT NULL, payment_key VARCHAR(200) NOT NULL DEFAULT '',"
+           " message VARCHAR(255) NOT NULL DEFAULT '', created_at VARCHAR(40) NOT NULL,"
+           " settled_at VARCHAR(40) NOT NULL DEFAULT '')",
+           "CREATE INDEX payment_orders_status ON payment_orders (status, created_at)",
+           // Withdrawals: debited when requested; REQUESTED → PAID, or FAILED with its refund.
+           "CREATE TABLE withdrawals (id {ID}, user_id {TEXT} NOT NULL, amount BIGINT NOT NULL,"
+           " bank_code VARCHAR(16) NOT NULL, account_number VARCHAR(32) NOT NULL, holder_name VARCHAR(100) NOT NULL,"
+           " status VARCHAR(16) NOT NULL, reason VARCHAR(255) NOT NULL DEFAULT '', balance_after BIGINT NOT NULL,"
+           " created_at VARCHAR(40) NOT NULL, updated_at VARCHAR(40) NOT NULL)",
+           "CREATE INDEX withdrawals_user ON withdrawals (user_id, id)",
+           "CREATE INDEX withdrawals_status ON withdrawals (status, id)",
+           "CREATE TABLE withdrawal_keys (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
+           " request_hash VARCHAR(64) NOT NULL, withdrawal_id BIGINT NOT NULL, PRIMARY KEY (user_id, idem_key))",
+       }},
   };
   return all;
 }
@@ -148,6 +169,7 @@ void apply_mysql(SqlConnection& conn) {
 }  // namespace
 
 int latest_schema_version() { return migrations().back().version; }
+size_t migration_count() { return migrations().size(); }
 
 void apply_migrations(SqlConnection& conn) {
   if (conn.dialect() == Dialect::kSqlite) apply_sqlite(conn);

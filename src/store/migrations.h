@@ -1,6 +1,8 @@
 // Versioned schema migrations, applied in order at start for both SQL dialects.
 #pragma once
 
+#include <cstddef>
+
 #include "store/sql.h"
 
 namespace p720::store {
@@ -13,5 +15,7 @@ void apply_migrations(SqlConnection& conn);
 
 // The newest schema version this binary knows.
 int latest_schema_version();
+// How many migrations there are (versions may have gaps between branches' numbers).
+size_t migration_count();
 
 }  // namespace p720::store

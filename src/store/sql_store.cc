@@ -55,6 +55,34 @@ std::string parts::purchase_event(const PurchaseRecord& rec) {
   return event.dump();
 }
 
+// Shared with the other source files of SqlStore (sql_store_parts.h).
+long long parts::balance_of(SqlConnection& c, const std::string& user) {
+  auto rows = c.query("SELECT balance FROM wallets WHERE user_id = ?", {v(user)});
+  return rows.empty() ? 0 : rows[0].i(0);
+}
+
+// Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
+long long parts::credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
+                 const std::string& ref, const std::string& now) {
+  if (c.dialect() == Dialect::kSqlite) {
+    c.query("INSERT INTO wallets (user_id, balance) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET balance = balance + excluded.balance",
+            {v(user), v(delta)});
+  } else {
+    c.query("INSERT INTO wallets (user_id, balance) VALUES (?, ?) "
+            "ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)",
+            {v(user), v(delta)});
+  }
+  long long after = balance_of(c, user);
+  c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+          {v(user), v(kind), v(delta), v(after), v(ref), v(now)});
+  return after;
+}
+
+void parts::add_event(SqlConnection& c, const std::string& kind, const std::string& payload, const std::string& now) {
+  c.query("INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)", {v(kind), v(payload), v(now)});
+}
+
 using namespace parts;
 namespace {
 
@@ -98,29 +126,6 @@ CartItem cart_item(const SqlRow& r) {
 DrawRecord draw_record(const SqlRow& r) {
   return DrawRecord{static_cast<int>(r.i(0)), static_cast<int>(r.i(1)), static_cast<int>(r.i(2)),
                     static_cast<int>(r.i(3)), r.s(4), r.i(5) != 0};
-}
-
-long long balance_of(SqlConnection& c, const std::string& user) {
-  auto rows = c.query("SELECT balance FROM wallets WHERE user_id = ?", {v(user)});
-  return rows.empty() ? 0 : rows[0].i(0);
-}
-
-// Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
-long long credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
-                 const std::string& ref, const std::string& now) {
-  if (c.dialect() == Dialect::kSqlite) {
-    c.query("INSERT INTO wallets (user_id, balance) VALUES (?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET balance = balance + excluded.balance",
-            {v(user), v(delta)});
-  } else {
-    c.query("INSERT INTO wallets (user_id, balance) VALUES (?, ?) "
-            "ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)",
-            {v(user), v(delta)});
-  }
-  long long after = balance_of(c, user);
-  c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-          {v(user), v(kind), v(delta), v(after), v(ref), v(now)});
-  return after;
 }
 
 // The sold ones among `tickets`, not counting those of purchase `own` (being inserted now).
@@ -176,9 +181,6 @@ Result<std::optional<PurchaseRecord>> find_replay(SqlConnection& c, const std::s
   return std::optional<PurchaseRecord>(std::move(rec));
 }
 
-void add_event(SqlConnection& c, const std::string& kind, const std::string& payload, const std::string& now) {
-  c.query("INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)", {v(kind), v(payload), v(now)});
-}
 
 }  // namespace
 

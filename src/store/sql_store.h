@@ -80,6 +80,18 @@ class SqlStore final : public Store {
   Result<std::optional<long long>> session_of_refresh(const std::string& refresh_hash) override;
   Result<bool> session_active(long long session_id) override;
 
+  // Money in and out: sql_store_payments.cc.
+  Result<PaymentOrder> create_order(const PaymentOrder& o) override;
+  Result<std::optional<PaymentOrder>> find_order(const std::string& order_id) override;
+  Result<OrderSettlement> settle_order(const std::string& order_id, bool done, const std::string& payment_key,
+                                       const std::string& message, const std::string& now) override;
+  Result<std::vector<PaymentOrder>> pending_orders(const std::string& created_before, int limit) override;
+  Result<Withdrawal> request_withdrawal(const WithdrawalCommand& cmd) override;
+  Result<std::vector<Withdrawal>> withdrawals(const std::optional<std::string>& user,
+                                              const std::optional<std::string>& status, Page page) override;
+  Result<Withdrawal> finish_withdrawal(long long id, bool paid, const std::string& reason,
+                                       const std::string& now) override;
+
  private:
   struct Job;
   struct Lane;

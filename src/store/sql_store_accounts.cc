@@ -16,10 +16,6 @@ Account account_of(const SqlRow& r) {
   return Account{r.i(0), r.s(1), r.s(2), r.s(3), r.s(4), r.i(5) != 0, r.s(6)};
 }
 
-// MariaDB reads a row it will change with a lock, so a concurrent transaction of another
-// instance waits and then sees the change; SQLite's one writer needs nothing.
-const char* for_update(const SqlConnection& c) { return c.dialect() == Dialect::kMysql ? " FOR UPDATE" : ""; }
-
 Error email_taken() { return make_error(ErrorCode::kEmailTaken, "이미 가입된 이메일입니다."); }
 
 }  // namespace

@@ -57,6 +57,17 @@ inline Error already_sold(std::vector<int> tickets) {
   return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(tickets));
 }
 
+// The wallet's balance (0 for a user never seen).
+long long balance_of(SqlConnection& c, const std::string& user);
+// Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
+long long credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
+                 const std::string& ref, const std::string& now);
+// Writes an event to the outbox, in the caller's transaction.
+void add_event(SqlConnection& c, const std::string& kind, const std::string& payload, const std::string& now);
+// MariaDB reads a row it will change with a lock, so a concurrent transaction of another
+// instance waits and then sees the change; SQLite's one writer needs nothing.
+inline const char* for_update(const SqlConnection& c) { return c.dialect() == Dialect::kMysql ? " FOR UPDATE" : ""; }
+
 // The outbox payload of a purchase (JSON, camelCase as in the API).
 std::string purchase_event(const PurchaseRecord& rec);
 // The same without its ids (purchaseId, and each ticket's ticketId).

@@ -15,7 +15,7 @@ namespace p720::store {
 struct LedgerEntry {
   long long id = 0;
   std::string user_id;
-  std::string kind;  // DEPOSIT, PURCHASE, PRIZE
+  std::string kind;  // DEPOSIT, PURCHASE, PRIZE, WITHDRAWAL (negative), REFUND (a failed withdrawal's)
   long long amount = 0;  // signed: credits positive, debits negative
   long long balance_after = 0;
   std::string ref;  // purchase id, round, or who deposited
@@ -136,6 +136,51 @@ enum class CodeCheck { kConfirmed, kWrong, kExpired };  // kExpired: none, expir
 struct CodeResult {
   CodeCheck check = CodeCheck::kExpired;
   int tries_left = 0;
+};
+
+// --- Money in and out (SPEC §3 "Money in and out"): sql_store_payments.cc ------------------
+// A deposit through the payment provider. status: PENDING, then DONE (credited once, with a
+// DEPOSIT ledger line whose ref is "order:<orderId>") or FAILED.
+struct PaymentOrder {
+  std::string order_id;
+  std::string user_id;
+  long long amount = 0;
+  std::string status;
+  std::string payment_key;  // the provider's, once it confirmed
+  std::string message;      // the provider's refusal, for FAILED
+  std::string created_at;
+  std::string settled_at;
+};
+
+// What settle_order did: the order as it is now, the owner's balance, and whether this call
+// credited it (false for every call but the one that did).
+struct OrderSettlement {
+  PaymentOrder order;
+  long long balance = 0;
+  bool credited = false;
+};
+
+// A withdrawal: REQUESTED (debited, WITHDRAWAL ledger line, ref "withdrawal:<id>"), then PAID,
+// or FAILED with a REFUND line of the same ref.
+struct Withdrawal {
+  long long id = 0;
+  std::string user_id;
+  long long amount = 0;
+  std::string bank_code, account_number, holder_name;
+  std::string status;
+  std::string reason;
+  long long balance_after = 0;  // the wallet right after the debit
+  std::string created_at, updated_at;
+  bool replayed = false;  // returned for a repeated Idempotency-Key
+};
+
+struct WithdrawalCommand {
+  std::string user_id;
+  long long amount = 0;
+  std::string bank_code, account_number, holder_name;
+  std::string created_at;
+  std::string idem_key;   // empty: no idempotency
+  std::string idem_hash;  // fingerprint of the request under idem_key
 };
 
 enum class RefreshState { kRotated, kReused, kInvalid };
@@ -271,6 +316,40 @@ class Store {
                                                long long /*now*/, long long /*new_expires_at*/) {
     return unsupported();
   }
+  // Money in and out (sql_store_payments.cc). The defaults refuse.
+  //
+  // Inserts a PENDING order (INVALID_REQUEST when the wallet could not take it: kMaxBalance).
+  virtual Result<PaymentOrder> create_order(const PaymentOrder& /*o*/) { return unsupported(); }
+  virtual Result<std::optional<PaymentOrder>> find_order(const std::string& /*order_id*/) { return unsupported(); }
+  // Settles the order in one transaction with its credit. `done`: the provider took the money —
+  // the order becomes DONE and the wallet is credited, unless it was DONE already (any earlier
+  // state, FAILED too, gives way: the money was taken). Not `done`: a PENDING order becomes FAILED
+  // with `message`; a settled one stays as it is. NOT_FOUND for an unknown order.
+  virtual Result<OrderSettlement> settle_order(const std::string& /*order_id*/, bool /*done*/,
+                                               const std::string& /*payment_key*/, const std::string& /*message*/,
+                                               const std::string& /*now*/) {
+    return unsupported();
+  }
+  // PENDING orders created at or before `created_before` (an instant as stored), oldest first.
+  virtual Result<std::vector<PaymentOrder>> pending_orders(const std::string& /*created_before*/, int /*limit*/) {
+    return unsupported();
+  }
+  // Debits the amount and records the withdrawal: NOT_ENOUGH_MONEY when the wallet holds less,
+  // IDEMPOTENCY_CONFLICT for a key reused with another request; a repeated (key, hash) returns
+  // the original with replayed = true and debits nothing.
+  virtual Result<Withdrawal> request_withdrawal(const WithdrawalCommand& /*cmd*/) { return unsupported(); }
+  // Withdrawals newest first, of one user or all, of one status or any.
+  virtual Result<std::vector<Withdrawal>> withdrawals(const std::optional<std::string>& /*user*/,
+                                                      const std::optional<std::string>& /*status*/, Page /*page*/) {
+    return unsupported();
+  }
+  // REQUESTED → PAID, or → FAILED with the refund, once: NOT_FOUND for an unknown id,
+  // ALREADY_PROCESSED (409) when it is not REQUESTED any more.
+  virtual Result<Withdrawal> finish_withdrawal(long long /*id*/, bool /*paid*/, const std::string& /*reason*/,
+                                               const std::string& /*now*/) {
+    return unsupported();
+  }
+
   // Revokes a session (idempotent). The session of a refresh token: session_of_refresh.
   virtual Status revoke_session(long long /*session_id*/) { return unsupported(); }
   virtual Result<std::optional<long long>> session_of_refresh(const std::string& /*refresh_hash*/) {

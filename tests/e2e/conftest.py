@@ -117,6 +117,9 @@ class Server:
         self.db = Path(db) if db else self.dir / f"{name}.db"
         self.db_url = db_url or f"sqlite:{self.db}"  # e.g. mysql://…; then sql() and the money check do not apply
         self.allow_5xx = False  # a test that makes the store fail on purpose sets it
+        # stop() and kill() check the money invariant; off only for a file a test filled with
+        # rows written straight into it rather than through the server.
+        self.check_money_at_stop = True
         self.now = now
         self.demo = demo
         self.env = dict(env or {})
@@ -185,6 +188,12 @@ class Server:
         errors = [line for line in Path(self.log_path).read_text(errors="replace").splitlines()
                   if '"status":5' in line.replace(" ", "")]
         assert self.allow_5xx or not errors, errors[:5]
+        self.check_money()
+
+    def check_money(self):
+        """The money invariant, for servers on their own SQLite file (MariaDB ones are checked by their tests)."""
+        if self.check_money_at_stop and self.db_url.startswith("sqlite:") and self.db.exists():
+            self.assert_money_conserved()
 
     def kill(self):
         """SIGKILL, for crash tests."""
@@ -194,6 +203,7 @@ class Server:
         self.proc.wait()
         self.proc = None
         self.session.close()
+        self.check_money()  # a crash leaves every won accounted for
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -283,27 +293,67 @@ class Server:
             conn.close()
 
     def assert_money_conserved(self):
-        """deposits = balances + sales − prizes, read in one snapshot of the file."""
+        """SPEC §4, read in one snapshot of the file: deposits (ADMIN and payment provider) + prizes
+        + installments credited (net) = balances + sales + withdrawals not failed, where
+        withdrawals not failed = −sum(WITHDRAWAL) − sum(REFUND); every wallet is the sum of its
+        ledger lines; every ledger line is of a known kind; every DONE payment order was credited
+        once, every withdrawal debited once and refunded once when (and only when) it failed."""
         conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
         try:
             conn.execute("BEGIN")
             one = lambda q: conn.execute(q).fetchone()[0]
-            deposits = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='DEPOSIT'")
-            sales = -one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PURCHASE'")
-            prizes = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PRIZE'")
+            kind = lambda k: one(f"SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='{k}'")
+            kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM ledger")}
+            deposits, prizes, installments = kind("DEPOSIT"), kind("PRIZE"), kind("INSTALLMENT")
+            sales = -kind("PURCHASE")
+            withdrawn = -kind("WITHDRAWAL") - kind("REFUND")
             balances = one("SELECT COALESCE(SUM(balance),0) FROM wallets")
             sold = one("SELECT COUNT(*) FROM tickets")
             purchased = one("SELECT COALESCE(SUM(amount),0) FROM purchases")
-            # Every wallet equals the sum of its ledger lines.
+            # Every wallet equals the sum of its ledger lines (and no ledger line lacks a wallet).
             drift = conn.execute(
                 "SELECT w.user_id, w.balance, COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.user_id = w.user_id), 0)"
                 " FROM wallets w").fetchall()
+            orphans = one("SELECT COUNT(*) FROM ledger l WHERE NOT EXISTS"
+                          " (SELECT 1 FROM wallets w WHERE w.user_id = l.user_id)")
+            tables = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            orders = withdrawals = None
+            if "payment_orders" in tables:
+                # Each order: its status, and the ledger lines naming it (count, sum).
+                orders = conn.execute(
+                    "SELECT o.order_id, o.status, o.amount, o.user_id,"
+                    " (SELECT COUNT(*) FROM ledger l WHERE l.ref = 'order:' || o.order_id),"
+                    " (SELECT COALESCE(SUM(amount),0) FROM ledger l WHERE l.ref = 'order:' || o.order_id"
+                    "  AND l.kind = 'DEPOSIT' AND l.user_id = o.user_id) FROM payment_orders o").fetchall()
+                order_lines = one("SELECT COUNT(*) FROM ledger WHERE ref LIKE 'order:%'")
+                withdrawals = conn.execute(
+                    "SELECT w.id, w.status, w.amount,"
+                    " (SELECT COALESCE(SUM(amount),0) FROM ledger l WHERE l.ref = 'withdrawal:' || w.id"
+                    "  AND l.kind = 'WITHDRAWAL' AND l.user_id = w.user_id),"
+                    " (SELECT COALESCE(SUM(amount),0) FROM ledger l WHERE l.ref = 'withdrawal:' || w.id"
+                    "  AND l.kind = 'REFUND' AND l.user_id = w.user_id),"
+                    " (SELECT COUNT(*) FROM ledger l WHERE l.ref = 'withdrawal:' || w.id) FROM withdrawals w").fetchall()
+                withdrawal_lines = one("SELECT COUNT(*) FROM ledger WHERE kind IN ('WITHDRAWAL', 'REFUND')")
             conn.execute("COMMIT")
         finally:
             conn.close()
-        assert deposits == balances + sales - prizes, (deposits, balances, sales, prizes)
+        unknown = kinds - {"DEPOSIT", "PURCHASE", "PRIZE", "INSTALLMENT", "WITHDRAWAL", "REFUND"}
+        assert not unknown, f"ledger lines of unknown kinds: {unknown}"
+        assert deposits + prizes + installments == balances + sales + withdrawn, \
+            (deposits, prizes, installments, balances, sales, withdrawn)
         assert sales == PRICE * sold == purchased, (sales, sold, purchased)
         assert all(b == s for _, b, s in drift), [d for d in drift if d[1] != d[2]]
+        assert orphans == 0, f"{orphans} ledger lines of users without a wallet"
+        if orders is not None:
+            for order_id, status, amount, _, lines, credited in orders:
+                expected = (1, amount) if status == "DONE" else (0, 0)
+                assert (lines, credited) == expected, (order_id, status, amount, lines, credited)
+            assert order_lines == sum(1 for o in orders if o[1] == "DONE"), order_lines
+            for wid, status, amount, debit, refund, lines in withdrawals:
+                assert debit == -amount, (wid, status, amount, debit)
+                assert (refund, lines) == ((amount, 2) if status == "FAILED" else (0, 1)), (wid, status, refund, lines)
+            assert withdrawal_lines == sum(w[5] for w in withdrawals), withdrawal_lines
+            assert withdrawn == sum(w[2] for w in withdrawals if w[1] != "FAILED"), withdrawn
         return deposits, balances, sales, prizes
 
 

@@ -203,6 +203,14 @@ BAD_VALUES = [
     ({"mail__smtp_url": '"http://127.0.0.1:25"'}, "mail.smtp-url"),
     ({"mail__from": '"Shop <shop@example.com>"'}, "mail.from"),
     ({"token__jwks_file": '"/nonexistent/jwks.json"'}, "token.jwks-file"),
+    ({"psp__url": '"ftp://psp.example"'}, "psp.url"),
+    ({"psp__url": '"https://psp.example"'}, "psp.secret-key"),
+    ({"psp__url": '"https://psp.example"', "psp__secret_key": '"sk"', "psp__ca_file": '"/nonexistent/ca.pem"'},
+     "psp.ca-file"),
+    ({"psp__timeout_seconds": "0"}, "psp.timeout-seconds"),
+    ({"psp__reconcile_seconds": "-1"}, "psp.reconcile-seconds"),
+    ({"psp__reconcile_after_seconds": "forever"}, "psp.reconcile-after-seconds"),
+    ({"wallet__min_withdrawal": "0"}, "wallet.min-withdrawal"),
 ]
 
 

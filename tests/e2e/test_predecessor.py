@@ -158,6 +158,12 @@ def _errors_on_predecessor_routes(srv, user):
     yield srv.delete("/api/v1/pension/selected/99999999", user=user), 404, "NOT_FOUND", None
     yield srv.get("/api/v1/statistics/pension/seventhNum"), 404, "NOT_FOUND", None
     yield srv.get("/api/v1/pension-bonus/nothing"), 404, "NOT_FOUND", None
+    yield srv.get("/api/v1/accounts/someone-else", user=user), 404, "NOT_FOUND", "계정을 찾을 수 없습니다."
+    yield srv.request("PUT", f"/api/v1/accounts/{user}/withdraw", user=user,
+                      json={"amount": 5000, "bankCode": "088", "accountNumber": "110123456789", "holderName": "홍"}), \
+        400, "NOT_ENOUGH_MONEY", "예치금이 부족합니다."
+    yield srv.post("/api/v1/payments/success?orderId=order-unknown0&amount=1000&paymentKey=pk", user=user), \
+        404, "NOT_FOUND", "주문을 찾을 수 없습니다."
 
 
 def test_errors_on_predecessor_routes_are_plain_text_when_the_mode_is_on(on):

@@ -5,34 +5,15 @@
 // Env: PENSION_BIN, CHROMIUM_PATH as in web.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as delay } from 'node:timers/promises';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, startPension, stopPension } from './harness.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, '../../..');
-const BIN = process.env.PENSION_BIN || join(REPO, 'build', 'pension720');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-let dataDir, server, serverLog = '', baseUrl, browser, evil, evilUrl;
+let dataDir, server, baseUrl, browser, evil, evilUrl;
 const evilRequests = [];
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-  });
-}
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pension720-security-web-'));
@@ -44,31 +25,14 @@ before(async () => {
   });
   await new Promise((res) => evil.listen(0, '127.0.0.1', res));
   evilUrl = `http://127.0.0.1:${evil.address().port}`;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PENSION_')));
-  server = spawn(BIN, ['serve', '--port', String(port), '--db', `sqlite:${join(dataDir, 's.db')}`, '--demo',
-    '--now', '2026-11-24T12:00:00+09:00', '--token-secret', 'security-web-secret'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const keep = (chunk) => { serverLog = (serverLog + chunk.toString()).slice(-20000); };
-  server.stdout.on('data', keep);
-  server.stderr.on('data', keep);
-  let healthy = false;
-  for (let i = 0; i < 300 && !healthy; i++) {  // the one allowed wait: a bounded health poll
-    if (server.exitCode !== null) throw new Error(`pension720 exited during start-up:\n${serverLog}`);
-    try { healthy = (await fetch(`${baseUrl}/actuator/health`)).status === 200; } catch { /* not yet */ }
-    if (!healthy) await delay(100);
-  }
-  if (!healthy) throw new Error(`pension720 did not become healthy:\n${serverLog}`);
+  ({ proc: server, baseUrl } = await startPension(['--db', `sqlite:${join(dataDir, 's.db')}`, '--demo',
+    '--now', '2026-11-24T12:00:00+09:00', '--token-secret', 'security-web-secret']));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((res) => server.once('exit', res));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopPension(server);
   if (evil) await new Promise((res) => evil.close(res));
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
