@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/accounts.h"
+#include "app/annuities.h"
 #include "app/sales.h"
 #include "domain/calendar.h"
 #include "http/server.h"
@@ -29,6 +30,7 @@ struct Config {
   double rate_burst = 200;
   app::AccountsConfig accounts;  // auth.*, mail.*
   std::string jwks_file;         // token.jwks-file: the operator's identity-provider keys
+  app::AnnuityConfig annuity;    // annuity.pay-day, tax.*
 };
 
 // Raw values from flags (empty optional = not given).

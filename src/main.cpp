@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/accounts.h"
+#include "app/annuities.h"
 #include "app/draws.h"
 #include "app/holds.h"
 #include "app/sales.h"
@@ -74,6 +75,7 @@ int serve(const p720::Flags& flags) {
   app::HoldRegistry& holds = *holds_impl;
   app::SoldCache& sold = *sold_impl;
   app::Sales sales(*store, holds, sold, calendar, clock, cfg.sales);
+  store->set_tax_rules(cfg.annuity.tax);  // before settle_pending: one-time prizes are taxed at settlement
   app::Draws draws(*store, calendar, clock);
   if (auto s = draws.settle_pending(); !s.ok())
     spdlog::error("settling pending draws failed: {}", s.error().message);
@@ -158,6 +160,11 @@ int serve(const p720::Flags& flags) {
   http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, health_extras,
                      [&metrics] { return metrics.text(); }};
   deps.accounts = &accounts;
+  // Annuity installments: the payer runs now and at every pay day, on the instance holding the lease.
+  const app::RunningClock real_clock;
+  app::Annuities annuities(*store, clock, real_clock, cfg.annuity);
+  deps.annuities = &annuities;
+  annuities.start_payer();
   auto router = http::make_api(deps);
   http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);
   router->set_limiter([&limiter](const std::string& user) { return limiter.acquire(user); });
@@ -169,6 +176,7 @@ int serve(const p720::Flags& flags) {
                cfg.server.predecessor_compat ? "predecessor" : "none",
                format_kst(clock.now()));
   server.run();
+  annuities.stop_payer();
   // Finish (and answer) any write still queued while everything it calls back into is alive.
   relay.reset();
   store.reset();

@@ -8,6 +8,7 @@
 
 #include "domain/account.h"
 #include "domain/ticket.h"
+#include "http/annuity_api.h"
 #include "http/auth_api.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
@@ -427,6 +428,7 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
 
   // --- Accounts and sign-in: http/auth_api.cc --------------------------------------------------
   if (d.accounts) add_auth_routes(r, *d.accounts, d.auth);
+  if (d.annuities) add_annuity_routes(r, *d.annuities);  // http/annuity_api.cc
 
   // --- Operations -----------------------------------------------------------------------------
   r.add({"GET", "/actuator/health", Access::kPublic, [d](Context&) {

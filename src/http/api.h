@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/accounts.h"
+#include "app/annuities.h"
 #include "app/draws.h"
 #include "app/sales.h"
 #include "http/auth.h"
@@ -29,6 +30,8 @@ struct ApiDeps {
   std::function<std::string()> metrics_text;
   // Accounts and sign-in (http/auth_api.cc); no sign-in routes when null.
   app::Accounts* accounts = nullptr;
+  // Annuity installments and tax (http/annuity_api.cc); no such routes when null.
+  app::Annuities* annuities = nullptr;
 };
 
 std::unique_ptr<Router> make_api(ApiDeps deps);

@@ -57,6 +57,15 @@ inline Error already_sold(std::vector<int> tickets) {
   return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(tickets));
 }
 
+// Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
+// The ledger line's id is then c.last_insert_id().
+long long credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
+                 const std::string& ref, const std::string& now);
+// Appends an event to the outbox in the caller's transaction.
+void add_event(SqlConnection& c, const std::string& kind, const std::string& payload, const std::string& now);
+// Keeps a PRIZE or INSTALLMENT ledger line's gross and tax (the line's amount is the net).
+void add_ledger_tax(SqlConnection& c, long long ledger_id, long long gross, long long income, long long local);
+
 // The outbox payload of a purchase (JSON, camelCase as in the API).
 std::string purchase_event(const PurchaseRecord& rec);
 // The same without its ids (purchaseId, and each ticket's ticketId).

@@ -263,7 +263,7 @@ class Server:
             conn.close()
 
     def assert_money_conserved(self):
-        """deposits = balances + sales − prizes, read in one snapshot of the file."""
+        """deposits + prizes + installments (net) = balances + sales, read in one snapshot of the file."""
         conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
         try:
             conn.execute("BEGIN")
@@ -271,6 +271,7 @@ class Server:
             deposits = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='DEPOSIT'")
             sales = -one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PURCHASE'")
             prizes = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PRIZE'")
+            installments = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='INSTALLMENT'")  # net
             balances = one("SELECT COALESCE(SUM(balance),0) FROM wallets")
             sold = one("SELECT COUNT(*) FROM tickets")
             purchased = one("SELECT COALESCE(SUM(amount),0) FROM purchases")
@@ -281,7 +282,7 @@ class Server:
             conn.execute("COMMIT")
         finally:
             conn.close()
-        assert deposits == balances + sales - prizes, (deposits, balances, sales, prizes)
+        assert deposits + prizes + installments == balances + sales, (deposits, balances, sales, prizes, installments)
         assert sales == PRICE * sold == purchased, (sales, sold, purchased)
         assert all(b == s for _, b, s in drift), [d for d in drift if d[1] != d[2]]
         return deposits, balances, sales, prizes

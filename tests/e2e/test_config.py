@@ -200,6 +200,11 @@ BAD_VALUES = [
     ({"mail__smtp_url": '"http://127.0.0.1:25"'}, "mail.smtp-url"),
     ({"mail__from": '"Shop <shop@example.com>"'}, "mail.from"),
     ({"token__jwks_file": '"/nonexistent/jwks.json"'}, "token.jwks-file"),
+    ({"annuity__pay_day": "32"}, "annuity.pay-day"),
+    ({"tax__annuity_rates": '"22"'}, "tax.annuity-rates"),
+    ({"tax__annuity_rates": '"60+41"'}, "tax.annuity-rates"),
+    ({"tax__free_up_to": "-1"}, "tax.free-up-to"),
+    ({"tax__brackets": '"1:20+2"'}, "tax.brackets"),
 ]
 
 
