@@ -4,7 +4,10 @@ Winners are made as in test_draws.py: tickets bought while round 343 is on sale,
 result recorded after its sales close (2026-11-26, so annuities pay from 2026-12). The server is
 then started years later: the payer pays what fell due while it was down, by itself, once.
 """
+import json
+import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -155,9 +158,12 @@ def test_sigkill_in_the_middle_of_a_catch_up(tmp_path):
 def test_two_instances_on_mariadb_pay_each_installment_once(tmp_path):
     base, name, url = new_database("p720ann")
     sql = lambda q: mariadb(base, q, name)
+    redis = os.environ.get("PENSION_TEST_REDIS")
+    assert redis, "PENSION_TEST_REDIS is not set: start Redis with `scripts/topology.sh start-db` and export it"
     dave = new_user("dave")
-    a = Server(tmp_path, "a", db_url=url)
-    b = Server(tmp_path, "b", db_url=url)
+    # With Redis, every installment is also an `installment` event on the stream (outbox relay).
+    a = Server(tmp_path, "a", db_url=url, env={"PENSION_REDIS": redis})
+    b = Server(tmp_path, "b", db_url=url, env={"PENSION_REDIS": redis})
     try:
         drawn(a, {dave: ALL_WINNERS})
         # Both start at once, each with its payer, and an ADMIN asks both for the same month at once.
@@ -199,6 +205,16 @@ def test_two_instances_on_mariadb_pay_each_installment_once(tmp_path):
         for srv in (a, b):
             r = pay(srv, "2046-11")
             assert r.status_code == 200 and r.json()["installments"] == 0, r.text
+        # The stream: one `installment` event per installment, once the relays emptied the outbox.
+        wait_for(lambda: sql("SELECT COUNT(*) FROM outbox") == [["0"]], "the outbox relayed", attempts=12000)
+        port = redis.rsplit(":", 1)[1]
+        out = subprocess.run(["redis-cli", "-p", port, "--json", "XRANGE", "pension720:events", "-", "+"],
+                             check=True, capture_output=True, text=True, timeout=60)
+        fields = [dict(zip(e[1][::2], e[1][1::2])) for e in json.loads(out.stdout)]
+        mine = [json.loads(f["payload"]) for f in fields if f["kind"] == "installment"]
+        mine = [e for e in mine if e["userId"] == dave]
+        assert len(mine) == len({(e["ticketId"], e["month"]) for e in mine}) == ALL_COUNT
+        assert sum(e["net"] for e in mine) == ALL_NET
     finally:
         a.stop()
         b.stop()
