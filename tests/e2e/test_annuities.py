@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from urllib.parse import urlparse
 
 from conftest import CLOSED, ROUND, Server, expect_error, new_user
 from test_accounts_mysql import mariadb, new_database
@@ -162,8 +163,14 @@ def test_two_instances_on_mariadb_pay_each_installment_once(tmp_path):
     assert redis, "PENSION_TEST_REDIS is not set: start Redis with `scripts/topology.sh start-db` and export it"
     dave = new_user("dave")
     # With Redis, every installment is also an `installment` event on the stream (outbox relay).
-    a = Server(tmp_path, "a", db_url=url, env={"PENSION_REDIS": redis})
-    b = Server(tmp_path, "b", db_url=url, env={"PENSION_REDIS": redis})
+    # A Redis database of this test's own: the relay's per-event markers are named by outbox row
+    # id, which a fresh MariaDB database hands out again from 1.
+    redis_port = str(urlparse(redis).port or 6379)
+    redis_cli = ["redis-cli", "-p", redis_port, "-n", "7"]
+    subprocess.run([*redis_cli, "FLUSHDB"], check=True, capture_output=True, timeout=60)
+    env = {"PENSION_REDIS": f"redis://127.0.0.1:{redis_port}/7"}
+    a = Server(tmp_path, "a", db_url=url, env=env)
+    b = Server(tmp_path, "b", db_url=url, env=env)
     try:
         drawn(a, {dave: ALL_WINNERS})
         # Both start at once, each with its payer, and an ADMIN asks both for the same month at once.
@@ -207,8 +214,7 @@ def test_two_instances_on_mariadb_pay_each_installment_once(tmp_path):
             assert r.status_code == 200 and r.json()["installments"] == 0, r.text
         # The stream: one `installment` event per installment, once the relays emptied the outbox.
         wait_for(lambda: sql("SELECT COUNT(*) FROM outbox") == [["0"]], "the outbox relayed", attempts=12000)
-        port = redis.rsplit(":", 1)[1]
-        out = subprocess.run(["redis-cli", "-p", port, "--json", "XRANGE", "pension720:events", "-", "+"],
+        out = subprocess.run([*redis_cli, "--json", "XRANGE", "pension720:events", "-", "+"],
                              check=True, capture_output=True, text=True, timeout=60)
         fields = [dict(zip(e[1][::2], e[1][1::2])) for e in json.loads(out.stdout)]
         mine = [json.loads(f["payload"]) for f in fields if f["kind"] == "installment"]
