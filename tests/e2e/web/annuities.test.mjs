@@ -27,7 +27,15 @@ function token(user, role) {
   });
 }
 
+// Starts the server on a free port; a port taken between freePort() and bind gets another try.
 async function start(now) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await startOnce(now)) return;
+  }
+  throw new Error(`pension720 did not become healthy:\n${serverLog}`);
+}
+
+async function startOnce(now) {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PENSION_')));
@@ -38,8 +46,11 @@ async function start(now) {
   server.stdout.on('data', keep);
   server.stderr.on('data', keep);
   for (let i = 0; i < 300; i++) {  // a bounded health poll
-    if (server.exitCode !== null) throw new Error(`pension720 exited during start-up:\n${serverLog}`);
-    try { if ((await fetch(`${baseUrl}/actuator/health`)).status === 200) return; } catch { /* not yet */ }
+    if (server.exitCode !== null) {
+      if (/Address already in use/.test(serverLog)) return false;
+      throw new Error(`pension720 exited during start-up:\n${serverLog}`);
+    }
+    try { if ((await fetch(`${baseUrl}/actuator/health`)).status === 200) return true; } catch { /* not yet */ }
     await delay(100);
   }
   throw new Error(`pension720 did not become healthy:\n${serverLog}`);
