@@ -272,6 +272,9 @@ class Server:
             sales = -one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PURCHASE'")
             prizes = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PRIZE'")
             installments = one("SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='INSTALLMENT'")  # net
+            # A taxed line's amount is its net: gross − income tax − local tax.
+            untrue_tax = one("SELECT COUNT(*) FROM ledger l JOIN ledger_tax t ON t.ledger_id = l.id"
+                             " WHERE l.amount <> t.gross - t.income_tax - t.local_tax")
             balances = one("SELECT COALESCE(SUM(balance),0) FROM wallets")
             sold = one("SELECT COUNT(*) FROM tickets")
             purchased = one("SELECT COALESCE(SUM(amount),0) FROM purchases")
@@ -283,6 +286,7 @@ class Server:
         finally:
             conn.close()
         assert deposits + prizes + installments == balances + sales, (deposits, balances, sales, prizes, installments)
+        assert untrue_tax == 0, untrue_tax
         assert sales == PRICE * sold == purchased, (sales, sold, purchased)
         assert all(b == s for _, b, s in drift), [d for d in drift if d[1] != d[2]]
         return deposits, balances, sales, prizes
