@@ -3,6 +3,7 @@
 
 #include "domain/rules.h"
 #include "net/https_client.h"
+#include "domain/tax.h"
 #include "net/smtp_client.h"
 
 #include <yaml-cpp/yaml.h>
@@ -215,6 +216,22 @@ Config load_config(const Flags& flags) {
     c.payments.reconcile_after = std::chrono::seconds(to_int("psp.reconcile-after-seconds", *v, 0, 7 * 86400));
   if (auto v = pick({}, "PENSION_MIN_WITHDRAWAL", "wallet.min-withdrawal"))
     c.payments.min_withdrawal = to_int("wallet.min-withdrawal", *v, 1, kMaxDeposit);
+  // Annuity installments and withholding tax (the rules themselves: domain/tax.h).
+  if (auto v = pick({}, "PENSION_ANNUITY_PAY_DAY", "annuity.pay-day"))
+    c.annuity.pay_day = static_cast<int>(to_int("annuity.pay-day", *v, 1, 31));
+  std::string why;
+  if (auto v = pick({}, "PENSION_TAX_ANNUITY_RATES", "tax.annuity-rates")) {
+    auto rate = parse_tax_rate(*v, &why);
+    if (!rate) bad("tax.annuity-rates", why + ", got '" + *v + "'");
+    c.annuity.tax.annuity = *rate;
+  }
+  if (auto v = pick({}, "PENSION_TAX_FREE_UP_TO", "tax.free-up-to"))
+    c.annuity.tax.free_up_to = to_int("tax.free-up-to", *v, 0, kMaxBalance);
+  if (auto v = pick({}, "PENSION_TAX_BRACKETS", "tax.brackets")) {
+    auto brackets = parse_tax_brackets(*v, &why);
+    if (!brackets) bad("tax.brackets", why + ", got '" + *v + "'");
+    c.annuity.tax.brackets = *brackets;
+  }
   return c;
 }
 

@@ -9,6 +9,7 @@
 
 #include "app/accounts.h"
 #include "app/payments.h"
+#include "app/annuities.h"
 #include "app/sales.h"
 #include "domain/calendar.h"
 #include "http/server.h"
@@ -39,6 +40,7 @@ struct Config {
   int psp_timeout_seconds = 10;     // connect, and then read, deadline of each provider call
   int psp_reconcile_seconds = 60;   // how often the reconciler runs; 0: never
   app::PaymentsConfig payments;     // wallet.min-withdrawal, psp.reconcile-after-seconds
+  app::AnnuityConfig annuity;    // annuity.pay-day, tax.*
 };
 
 // Raw values from flags (empty optional = not given).

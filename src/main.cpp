@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/accounts.h"
+#include "app/annuities.h"
 #include "app/draws.h"
 #include "app/holds.h"
 #include "app/payments.h"
@@ -109,6 +110,7 @@ int serve(const p720::Flags& flags) {
   app::HoldRegistry& holds = *holds_impl;
   app::SoldCache& sold = *sold_impl;
   app::Sales sales(*store, holds, sold, calendar, clock, cfg.sales);
+  store->set_tax_rules(cfg.annuity.tax);  // before settle_pending: one-time prizes are taxed at settlement
   app::Draws draws(*store, calendar, clock);
   if (auto s = draws.settle_pending(); !s.ok())
     spdlog::error("settling pending draws failed: {}", s.error().message);
@@ -214,6 +216,11 @@ int serve(const p720::Flags& flags) {
                      [&metrics] { return metrics.text(); }};
   deps.accounts = &accounts;
   deps.payments = &payments;
+  // Annuity installments: the payer runs now and at every pay day, on the instance holding the lease.
+  const app::RunningClock real_clock;
+  app::Annuities annuities(*store, clock, real_clock, cfg.annuity);
+  deps.annuities = &annuities;
+  annuities.start_payer();
   auto router = http::make_api(deps);
   http::RateLimiter limiter(cfg.rate_per_second, cfg.rate_burst);
   router->set_limiter([&limiter](const std::string& user) { return limiter.acquire(user); });
@@ -231,6 +238,7 @@ int serve(const p720::Flags& flags) {
                format_kst(clock.now()));
   server.run();
   store->set_answer_executor({});  // the I/O threads have stopped
+  annuities.stop_payer();
   // Finish (and answer) any write still queued while everything it calls back into is alive.
   reconciler.reset();
   relay.reset();

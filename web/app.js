@@ -340,7 +340,7 @@
     $('#token-input').value = '';
     renderAccount();
     if (announce) showMessage(`${$('#signed-in-user').textContent} 로그인되었습니다.`, { kind: 'ok' });
-    await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals()]);
+    await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals(), loadAnnuities()]);
     return true;
   }
 
@@ -360,6 +360,7 @@
     renderCart();
     renderTickets(null);
     $('#withdrawals').replaceChildren();
+    renderAnnuities(null);
     if (!quiet) showMessage('로그아웃되었습니다.', { kind: 'info' });
   }
 
@@ -432,7 +433,7 @@
     $('#verify-form').hidden = true;
     renderAccount();
     if (announce) showMessage(`${$('#signed-in-user').textContent} 로그인되었습니다.`, { kind: 'ok' });
-    await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals()]);
+    await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals(), loadAnnuities()]);
   }
 
   function showVerify(email) {
@@ -953,7 +954,7 @@
       showMessage(`${n}장을 구매했습니다 (${won(data.amount)}). 남은 예치금 ${won(data.balance)}`, { kind: 'ok' });
       const sel = $('#tickets-round');
       if (data.round && sel.querySelector(`option[value="${data.round}"]`)) sel.value = String(data.round);
-      await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals()]);
+      await Promise.allSettled([loadCart(), loadTickets(), loadWithdrawals(), loadAnnuities()]);
     } catch (err) {
       if (err.code !== 'NETWORK') state.checkoutKey = null;
       showError(err, '구매');
@@ -1020,6 +1021,41 @@
       el('span', { class: `result r${result < 0 ? 'lose' : result}`, text: resultLabel(result) }),
       el('span', { class: 'meta', text: (t.createdAt ?? t.createAt) ? `구매 ${formatInstant(t.createdAt ?? t.createAt)}` : '' }));
     }));
+  }
+
+  // ---- Annuities (연금 지급): each annuity's schedule — paid, remaining, next date, net a month ----
+  let annuitiesRequest = 0;
+  async function loadAnnuities() {
+    if (!state.token) { renderAnnuities(null); return; }
+    const req = ++annuitiesRequest;
+    try {
+      const list = await api('GET', '/api/v1/pension/annuities');
+      if (req === annuitiesRequest) renderAnnuities(Array.isArray(list) ? list : []);
+    } catch (err) {
+      if (req === annuitiesRequest) showError(err, '연금 조회');
+    }
+  }
+
+  function renderAnnuities(list) {
+    const box = $('#my-annuities');
+    const empty = $('#annuities-empty');
+    if (list === null) {
+      box.replaceChildren();
+      empty.textContent = '로그인하면 연금 지급 일정을 볼 수 있습니다.';
+      empty.hidden = false;
+      return;
+    }
+    empty.textContent = '받고 있는 연금이 없습니다.';
+    empty.hidden = list.length > 0;
+    box.replaceChildren(...list.map((a) => el('li', {
+      class: 'item annuity',
+      dataset: { ticketId: String(a.ticketId), paid: String(a.paidMonths), remaining: String(a.remainingMonths) },
+    },
+    el('span', { class: `result r${a.result}`, text: `제 ${a.round}회 ${resultLabel(a.result)}` }),
+    el('span', { class: 'annuity-paid', text: `${a.paidMonths} / ${a.months}개월 지급` }),
+    el('span', { class: 'annuity-remaining', text: `남은 ${a.remainingMonths}개월` }),
+    el('span', { class: 'annuity-next', text: a.nextPaymentDate ? `다음 지급 ${formatDate(a.nextPaymentDate)}` : '지급 완료' }),
+    el('span', { class: 'annuity-net', text: `월 실수령 ${won(a.monthlyNet)} (세전 ${won(a.monthlyAmount)})` }))));
   }
 
   async function fetchDraw(round) {
@@ -1201,6 +1237,7 @@
     renderAccount();
     renderCart();
     renderTickets(null);
+    renderAnnuities(null);
     await probeDemo();
     renderAccount();
     await loadRound();

@@ -6,6 +6,7 @@
 
 #include "domain/account.h"
 #include "domain/ticket.h"
+#include "http/annuity_api.h"
 #include "http/auth_api.h"
 #include "http/csv.h"
 #include "http/errors.h"
@@ -350,6 +351,7 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
   if (d.accounts) add_auth_routes(r, *d.accounts, d.auth);
   // --- Money in and out: http/payments_api.cc --------------------------------------------------
   if (d.payments) add_payment_routes(r, *d.payments);
+  if (d.annuities) add_annuity_routes(r, *d.annuities);  // http/annuity_api.cc
 
   // --- Operations -----------------------------------------------------------------------------
   r.add({"GET", "/actuator/health", Access::kPublic, [d](Context&) {

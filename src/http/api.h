@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/accounts.h"
+#include "app/annuities.h"
 #include "app/draws.h"
 #include "app/payments.h"
 #include "app/sales.h"
@@ -32,6 +33,8 @@ struct ApiDeps {
   app::Accounts* accounts = nullptr;
   // Money in and out (http/payments_api.cc); no such routes when null.
   app::Payments* payments = nullptr;
+  // Annuity installments and tax (http/annuity_api.cc); no such routes when null.
+  app::Annuities* annuities = nullptr;
 };
 
 std::unique_ptr<Router> make_api(ApiDeps deps);

@@ -13,13 +13,6 @@
 namespace p720::http {
 namespace {
 
-Response json(int status, const Json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return r;
-}
-
 // A required string field; generous limits here, the rules (app::Accounts) say what is valid.
 Result<std::string> text(const Json& body, const char* name, size_t max_len) {
   auto v = string_field(body, name, max_len);
@@ -57,10 +50,10 @@ Response signed_in(const app::SignIn& s, const TokenAuthority& auth, std::chrono
   Claims claims{app::Accounts::user_id_of(s.account.id), s.account.name, s.account.email, false,
                 std::to_string(s.session_id)};
   const std::string access = auth.issue(claims, ttl);
-  Response r = json(200, {{"accessToken", access},
-                          {"refreshToken", s.refresh_token},
-                          {"expiresIn", ttl.count()},
-                          {"tokenType", "Bearer"}});
+  Response r = json_response(200, {{"accessToken", access},
+                                   {"refreshToken", s.refresh_token},
+                                   {"expiresIn", ttl.count()},
+                                   {"tokenType", "Bearer"}});
   r.headers.emplace_back("Authorization", "Bearer " + access);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
@@ -131,7 +124,7 @@ void add_auth_routes(Router& r, app::Accounts& accounts, const TokenAuthority& a
   auto me = [&accounts](Context& c) {
     auto a = accounts.account_of(c.actor().user_id);
     if (!a.ok()) return error_response(a.error());
-    return json(200, account_json(*a));
+    return json_response(200, account_json(*a));
   };
 
   // --- /api/v1/auth ---------------------------------------------------------------------------
@@ -140,18 +133,18 @@ void add_auth_routes(Router& r, app::Accounts& accounts, const TokenAuthority& a
            if (!body.ok()) return error_response(body.error());
            auto a = sign_up(*body, false);
            if (!a.ok()) return error_response(a.error());
-           return json(201, {{"userId", app::Accounts::user_id_of(a->id)}, {"email", a->email}});
+           return json_response(201, {{"userId", app::Accounts::user_id_of(a->id)}, {"email", a->email}});
          }});
   r.add({"POST", "/api/v1/auth/verification", Access::kPublic, [send_code, &accounts](Context& c) {
            auto st = send_code(c);
            if (!st.ok()) return error_response(st.error());
-           return json(200, {{"message", "인증 코드를 보냈습니다."},
+           return json_response(200, {{"message", "인증 코드를 보냈습니다."},
                              {"expiresIn", accounts.config().code_ttl.count()}});
          }});
   r.add({"POST", "/api/v1/auth/verification/confirm", Access::kPublic, [confirm](Context& c) {
            auto email = confirm(c, "code");
            if (!email.ok()) return error_response(email.error());
-           return json(200, {{"email", *email}, {"verified", true}});
+           return json_response(200, {{"email", *email}, {"verified", true}});
          }});
   r.add({"POST", "/api/v1/auth/login", Access::kPublic, log_in});
   r.add({"POST", "/api/v1/auth/refresh", Access::kPublic, [&accounts, &auth, ttl](Context& c) {
@@ -188,25 +181,25 @@ void add_auth_routes(Router& r, app::Accounts& accounts, const TokenAuthority& a
            if (!body.ok()) return error_response(body.error());
            auto a = sign_up(*body, true);
            if (!a.ok()) return error_response(a.error());
-           return json(201, {{"message", "회원가입이 완료되었습니다."},
+           return json_response(201, {{"message", "회원가입이 완료되었습니다."},
                              {"userId", app::Accounts::user_id_of(a->id)},
                              {"email", a->email}});
          }});
   r.add({"POST", "/auth/certification", Access::kPublic, [send_code](Context& c) {
            auto st = send_code(c);
            if (!st.ok()) return error_response(st.error());
-           return json(200, {{"message", "인증 코드를 보냈습니다."}});
+           return json_response(200, {{"message", "인증 코드를 보냈습니다."}});
          }});
   r.add({"POST", "/auth/certification/request", Access::kPublic, [confirm](Context& c) {
            auto email = confirm(c, "confirmationRequest");
            if (email.ok())
-             return json(200, {{"message", "이메일 인증이 완료되었습니다."}, {"certification", {{"certification", true}}}});
+             return json_response(200, {{"message", "이메일 인증이 완료되었습니다."}, {"certification", {{"certification", true}}}});
            const auto code = email.error().code;
            // A wrong or spent code is an answer of this route, not an error (the predecessor's shape).
            if (code != ErrorCode::kVerificationFailed && code != ErrorCode::kVerificationExpired)
              return error_response(email.error());
            const auto& m = email.error().message;
-           return json(200, {{"message", m.empty() ? "인증 코드가 만료되었습니다. 새 코드를 요청해 주세요." : m},
+           return json_response(200, {{"message", m.empty() ? "인증 코드가 만료되었습니다. 새 코드를 요청해 주세요." : m},
                              {"certification", {{"certification", false}}}});
          }});
   r.add({"POST", "/auth/login", Access::kPublic, log_in});

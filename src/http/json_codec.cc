@@ -21,6 +21,13 @@ Json nullable(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s)
 
 }  // namespace
 
+Response json_response(int status, const Json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
 Result<Json> parse_object(const std::string& body, bool allow_empty) {
   if (body.empty() && allow_empty) return Json::object();
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -157,8 +164,14 @@ Json history_json(const store::TicketRow& t) {
 }
 
 Json ledger_json(const store::LedgerEntry& e) {
-  return {{"id", e.id},       {"kind", e.kind},           {"amount", e.amount},
-          {"balanceAfter", e.balance_after}, {"ref", e.ref}, {"createdAt", e.created_at}};
+  Json j = {{"id", e.id},       {"kind", e.kind},           {"amount", e.amount},
+            {"balanceAfter", e.balance_after}, {"ref", e.ref}, {"createdAt", e.created_at}};
+  if (e.taxed) {  // a prize or an installment: amount is the net
+    j["gross"] = e.gross;
+    j["tax"] = e.tax;
+    j["net"] = e.amount;
+  }
+  return j;
 }
 
 Json draw_json(const app::DrawSummary& s) {
@@ -219,6 +232,10 @@ Json winning_json(const store::Winning& w) {
     j["months"] = 0;
     j["firstPaymentMonth"] = nullptr;
   }
+  // Paid so far (an annuity: its installments), before and after withholding.
+  j["gross"] = w.gross_paid;
+  j["tax"] = w.tax_withheld;
+  j["net"] = w.gross_paid - w.tax_withheld;
   return j;
 }
 

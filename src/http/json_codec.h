@@ -9,11 +9,15 @@
 #include "app/draws.h"
 #include "app/sales.h"
 #include "domain/status.h"
+#include "http/message.h"
 #include "store/store.h"
 
 namespace p720::http {
 
 using Json = nlohmann::json;
+
+// A JSON answer; invalid UTF-8 in strings (quoted client input) is replaced, never thrown on.
+Response json_response(int status, const Json& body);
 
 // Parses a request body that must be a JSON object (an empty body counts as {} when allow_empty).
 Result<Json> parse_object(const std::string& body, bool allow_empty = false);

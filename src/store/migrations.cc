@@ -76,7 +76,30 @@ const std::vector<Migration>& migrations() {
            // (SqlStore::committed; SPEC §4, no buyer told "failed" when it took effect).
            "CREATE TABLE commit_marks (writer BIGINT PRIMARY KEY, seq BIGINT NOT NULL)",
        }},
-      // Version 5 is the annuity installments' (branch annuity).
+      {5,
+       {
+           // Annuity installments (SPEC "Annuity installments and tax"). The primary key
+           // (ticket_id, for_month) is what makes a second payment of an installment impossible,
+           // whatever instances, crashes and retries do. paid_month: the KST month it was paid
+           // in, which is the month its tax is withheld in (admin/tax).
+           "CREATE TABLE annuity_payments (ticket_id BIGINT NOT NULL, for_month VARCHAR(7) NOT NULL,"
+           " user_id {TEXT} NOT NULL, gross BIGINT NOT NULL, income_tax BIGINT NOT NULL, local_tax BIGINT NOT NULL,"
+           " ledger_id BIGINT NOT NULL, paid_at VARCHAR(40) NOT NULL, paid_month VARCHAR(7) NOT NULL,"
+           " PRIMARY KEY (ticket_id, for_month))",
+           "CREATE INDEX annuity_payments_paid_month ON annuity_payments (paid_month)",
+           // One-time prizes that had tax withheld at settlement (those up to tax.free-up-to have
+           // no row): one row per ticket.
+           "CREATE TABLE prize_taxes (ticket_id BIGINT PRIMARY KEY, round INT NOT NULL, user_id {TEXT} NOT NULL,"
+           " gross BIGINT NOT NULL, income_tax BIGINT NOT NULL, local_tax BIGINT NOT NULL,"
+           " paid_month VARCHAR(7) NOT NULL, created_at VARCHAR(40) NOT NULL)",
+           "CREATE INDEX prize_taxes_paid_month ON prize_taxes (paid_month)",
+           // Gross and tax of a PRIZE or INSTALLMENT ledger line, whose amount is the net.
+           "CREATE TABLE ledger_tax (ledger_id BIGINT PRIMARY KEY, gross BIGINT NOT NULL, income_tax BIGINT NOT NULL,"
+           " local_tax BIGINT NOT NULL)",
+           // Leases: one instance at a time runs a job (the annuity payer). expires_at: Unix
+           // seconds of the real clock.
+           "CREATE TABLE leases (name VARCHAR(32) PRIMARY KEY, holder VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL)",
+       }},
       {6,
        {
            // Deposits through the payment provider: one row per order, amount fixed by the

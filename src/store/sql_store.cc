@@ -181,8 +181,12 @@ Result<std::optional<PurchaseRecord>> find_replay(SqlConnection& c, const std::s
   return std::optional<PurchaseRecord>(std::move(rec));
 }
 
-
 }  // namespace
+
+void parts::add_ledger_tax(SqlConnection& c, long long ledger_id, long long gross, long long income, long long local) {
+  c.query("INSERT INTO ledger_tax (ledger_id, gross, income_tax, local_tax) VALUES (?, ?, ?, ?)",
+          {v(ledger_id), v(gross), v(income), v(local)});
+}
 
 SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int writers,
                    std::chrono::microseconds linger)
@@ -693,10 +697,18 @@ Result<long long> SqlStore::deposit(const std::string& user, long long amount, c
 Result<std::vector<LedgerEntry>> SqlStore::ledger(const std::string& user, int limit, long long before) {
   return read<std::vector<LedgerEntry>>([&](SqlConnection& c) -> Result<std::vector<LedgerEntry>> {
     std::vector<LedgerEntry> out;
-    for (auto& r : c.query("SELECT id, user_id, kind, amount, balance_after, ref, created_at FROM ledger "
-                           "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                           {v(user), v(before > 0 ? before : INT64_MAX), v(limit)}))
-      out.push_back(LedgerEntry{r.i(0), r.s(1), r.s(2), r.i(3), r.i(4), r.s(5), r.s(6)});
+    for (auto& r : c.query("SELECT l.id, l.user_id, l.kind, l.amount, l.balance_after, l.ref, l.created_at,"
+                           " t.gross, t.income_tax + t.local_tax FROM ledger l LEFT JOIN ledger_tax t ON t.ledger_id = l.id"
+                           " WHERE l.user_id = ? AND l.id < ? ORDER BY l.id DESC LIMIT ?",
+                           {v(user), v(before > 0 ? before : INT64_MAX), v(limit)})) {
+      LedgerEntry e{r.i(0), r.s(1), r.s(2), r.i(3), r.i(4), r.s(5), r.s(6)};
+      // Lines of a prize or an installment carry gross and tax (written since schema 5; older
+      // prize lines were paid untaxed, so their gross is their amount).
+      e.taxed = e.kind == "PRIZE" || e.kind == "INSTALLMENT";
+      e.gross = r.null(7) ? e.amount : r.i(7);
+      e.tax = r.null(8) ? 0 : r.i(8);
+      out.push_back(std::move(e));
+    }
     return out;
   });
 }
@@ -987,21 +999,40 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
              const int t = static_cast<int>(row.i(1));
              if (int res = result_for(t); res > 0) winners.push_back({row.i(0), t, res, row.s(2)});
            });
-    std::map<std::string, long long> credits;
+    // One-time prizes are withheld per ticket (tax.* rules); a ticket taxed keeps a prize_taxes
+    // row, and each winner's one PRIZE line carries the net with its gross and tax.
+    const TaxRules tax = [&] {
+      std::lock_guard lock(tax_mu_);
+      return tax_;
+    }();
+    const std::string tax_month = now.size() >= 7 ? now.substr(0, 7) : now;
+    std::map<std::string, Withholding> credits;
     std::map<int, long long> counts;
     for (const auto& w : winners) {
       c.query("UPDATE tickets SET result = ? WHERE id = ?", {v(w.result), v(w.id)});
       ++counts[w.result];
-      if (auto prize = prize_for(w.result); prize && !prize->annuity) credits[w.user] += prize->amount;
+      auto prize = prize_for(w.result);
+      if (!prize || prize->annuity) continue;
+      const Withholding held = tax.one_time(prize->amount);
+      auto& sum = credits[w.user];
+      sum.gross += held.gross;
+      sum.income += held.income;
+      sum.local += held.local;
+      if (held.tax() > 0)
+        c.query("INSERT INTO prize_taxes (ticket_id, round, user_id, gross, income_tax, local_tax, paid_month,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                {v(w.id), v(round), v(w.user), v(held.gross), v(held.income), v(held.local), v(tax_month), v(now)});
     }
     for (const auto& [result, n] : counts)
       c.query("INSERT INTO draw_winners (round, result, winners) VALUES (?, ?, ?)", {v(round), v(result), v(n)});
-    for (const auto& [user, amount] : credits) {
+    for (const auto& [user, held] : credits) {
+      const long long amount = held.net();
       const long long after = credit(c, user, amount, "PRIZE", "round:" + std::to_string(round), now);
+      add_ledger_tax(c, c.last_insert_id(), held.gross, held.income, held.local);
       if (outbox_)
         add_event(c, "prize",
                   nlohmann::json{{"kind", "ONCE"}, {"round", round}, {"userId", user}, {"amount", amount},
-                                 {"balance", after}}
+                                 {"gross", held.gross}, {"tax", held.tax()}, {"balance", after}}
                       .dump(),
                   now);
     }
@@ -1045,11 +1076,27 @@ Result<std::vector<WinnerCount>> SqlStore::winners(int round) {
 Result<std::vector<Winning>> SqlStore::winnings_of(const std::string& user) {
   return read<std::vector<Winning>>([&](SqlConnection& c) -> Result<std::vector<Winning>> {
     std::vector<Winning> out;
-    for (auto& r : c.query("SELECT t.round, t.id, t.ticket, t.result, d.draw_date FROM tickets t "
-                           "JOIN draws d ON d.round = t.round WHERE t.user_id = ? AND t.result > 0 "
-                           "ORDER BY t.round DESC, t.id",
-                           {v(user)}))
-      out.push_back(Winning{static_cast<int>(r.i(0)), r.i(1), static_cast<int>(r.i(2)), static_cast<int>(r.i(3)), r.s(4)});
+    // Paid so far: a one-time prize's gross less its withholding (prize_taxes, when it was
+    // taxed); an annuity's installments.
+    for (auto& r : c.query("SELECT t.round, t.id, t.ticket, t.result, d.draw_date,"
+                           " pt.income_tax + pt.local_tax,"
+                           " (SELECT SUM(p.gross) FROM annuity_payments p WHERE p.ticket_id = t.id),"
+                           " (SELECT SUM(p.income_tax + p.local_tax) FROM annuity_payments p WHERE p.ticket_id = t.id)"
+                           " FROM tickets t JOIN draws d ON d.round = t.round"
+                           " LEFT JOIN prize_taxes pt ON pt.ticket_id = t.id WHERE t.user_id = ? AND t.result > 0"
+                           " ORDER BY t.round DESC, t.id",
+                           {v(user)})) {
+      Winning w{static_cast<int>(r.i(0)), r.i(1), static_cast<int>(r.i(2)), static_cast<int>(r.i(3)), r.s(4)};
+      const auto prize = prize_for(w.result);
+      if (prize && !prize->annuity) {
+        w.gross_paid = prize->amount;
+        w.tax_withheld = r.i(5);
+      } else {
+        w.gross_paid = r.i(6);
+        w.tax_withheld = r.i(7);
+      }
+      out.push_back(std::move(w));
+    }
     return out;
   });
 }
@@ -1068,6 +1115,7 @@ Result<Totals> SqlStore::totals() {
     t.deposits = sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'DEPOSIT'");
     t.sales = -sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'PURCHASE'");
     t.prizes = sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'PRIZE'");
+    t.installments = sum("SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'INSTALLMENT'");
     t.balances = sum("SELECT COALESCE(SUM(balance), 0) FROM wallets");
     c.exec("COMMIT");
     return t;
@@ -1085,6 +1133,11 @@ Result<std::vector<OutboxEvent>> SqlStore::pending_events(int limit) {
     }
     return out;
   });
+}
+
+void SqlStore::set_tax_rules(const TaxRules& rules) {
+  std::lock_guard lock(tax_mu_);
+  tax_ = rules;
 }
 
 Status SqlStore::ack_events(const std::vector<long long>& ids) {

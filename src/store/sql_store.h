@@ -64,6 +64,15 @@ class SqlStore final : public Store {
   std::string metrics_text() const override;
   Result<std::vector<OutboxEvent>> pending_events(int limit) override;
   Status ack_events(const std::vector<long long>& ids) override;
+  void set_tax_rules(const TaxRules& rules) override;
+
+  // Annuity installments, tax and leases: sql_store_annuities.cc.
+  Result<std::vector<AnnuityRow>> annuities(const AnnuityQuery& q) override;
+  Result<bool> pay_installment(const InstallmentPayment& p) override;
+  Result<std::vector<InstallmentPayment>> installments_of(long long ticket_id) override;
+  Result<TaxReport> tax_report(const std::string& month) override;
+  Result<bool> take_lease(const std::string& name, const std::string& holder, long long now, long long ttl) override;
+  Status release_lease(const std::string& name, const std::string& holder) override;
 
   // Accounts and sign-in: sql_store_accounts.cc.
   Result<Account> create_account(const Account& a, long long now, const std::string& created_at) override;
@@ -196,6 +205,9 @@ class SqlStore final : public Store {
   std::atomic<long long> together_{0}, together_fallbacks_{0};
   // Writes refused after a lock wait (stop_waiting).
   std::atomic<long long> lock_waits_{0};
+
+  std::mutex tax_mu_;
+  TaxRules tax_;  // guarded by tax_mu_
 
   std::mutex screen_mu_;
   std::shared_ptr<const PurchaseScreen> screen_;  // guarded by screen_mu_

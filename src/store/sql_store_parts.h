@@ -60,6 +60,7 @@ inline Error already_sold(std::vector<int> tickets) {
 // The wallet's balance (0 for a user never seen).
 long long balance_of(SqlConnection& c, const std::string& user);
 // Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
+// The ledger line's id is then c.last_insert_id().
 long long credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
                  const std::string& ref, const std::string& now);
 // Writes an event to the outbox, in the caller's transaction.
@@ -67,6 +68,8 @@ void add_event(SqlConnection& c, const std::string& kind, const std::string& pay
 // MariaDB reads a row it will change with a lock, so a concurrent transaction of another
 // instance waits and then sees the change; SQLite's one writer needs nothing.
 inline const char* for_update(const SqlConnection& c) { return c.dialect() == Dialect::kMysql ? " FOR UPDATE" : ""; }
+// Keeps a PRIZE or INSTALLMENT ledger line's gross and tax (the line's amount is the net).
+void add_ledger_tax(SqlConnection& c, long long ledger_id, long long gross, long long income, long long local);
 
 // The outbox payload of a purchase (JSON, camelCase as in the API).
 std::string purchase_event(const PurchaseRecord& rec);

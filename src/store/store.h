@@ -9,17 +9,23 @@
 #include <vector>
 
 #include "domain/status.h"
+#include "domain/tax.h"
 
 namespace p720::store {
 
 struct LedgerEntry {
   long long id = 0;
   std::string user_id;
-  std::string kind;  // DEPOSIT, PURCHASE, PRIZE, WITHDRAWAL (negative), REFUND (a failed withdrawal's)
+  std::string kind;  // DEPOSIT, PURCHASE, PRIZE, INSTALLMENT (net), WITHDRAWAL (negative), REFUND (a failed withdrawal's)
   long long amount = 0;  // signed: credits positive, debits negative
   long long balance_after = 0;
-  std::string ref;  // purchase id, round, or who deposited
+  std::string ref;  // purchase id, round, who deposited, or annuity:<ticket>:<YYYY-MM>
   std::string created_at;
+  // PRIZE and INSTALLMENT lines: the gross before withholding and the tax withheld (amount is the
+  // net). `taxed` is false for the other kinds.
+  bool taxed = false;
+  long long gross = 0;
+  long long tax = 0;
 };
 
 struct CartItem {
@@ -83,6 +89,10 @@ struct Winning {
   int ticket = 0;
   int result = 0;
   std::string draw_date;
+  // Paid so far: a one-time prize its gross, tax withheld and net at settlement; an annuity the
+  // sums over its installments paid.
+  long long gross_paid = 0;
+  long long tax_withheld = 0;
 };
 
 // An event waiting in the transactional outbox (kind "purchase" or "prize"; payload is JSON).
@@ -116,6 +126,47 @@ struct TicketQuery {
 
 struct Totals {  // for money conservation checks
   long long deposits = 0, balances = 0, sales = 0, prizes = 0;
+  long long installments = 0;  // net credited by annuity installments
+};
+
+// --- Annuities (SPEC "Annuity installments and tax"; sql_store_annuities.cc) ----------------
+// An entitlement created at settlement, with what has been paid of it.
+struct AnnuityRow {
+  long long ticket_id = 0;
+  std::string user_id;
+  int round = 0;
+  int result = 0;
+  long long monthly = 0;
+  int months = 0;
+  std::string first_payment_month;  // YYYY-MM
+  int paid_months = 0;
+  long long gross_paid = 0, tax_withheld = 0, net_paid = 0;
+};
+
+// One installment: the (ticket_id, for_month) pair is paid at most once.
+struct InstallmentPayment {
+  long long ticket_id = 0;
+  std::string for_month;  // YYYY-MM the installment belongs to
+  long long gross = 0, income_tax = 0, local_tax = 0;
+  std::string paid_at;  // service clock, KST instant; its month is the month the tax is withheld in
+  long long net() const { return gross - income_tax - local_tax; }
+};
+
+// Which annuities a read returns, in ticket id order: one user's or everyone's, optionally one
+// ticket; at most `limit` (0: all) with ticket_id > `after`.
+struct AnnuityQuery {
+  std::optional<std::string> user;
+  std::optional<long long> ticket_id;
+  long long after = 0;
+  int limit = 0;
+};
+
+// Tax withheld in one month (by the month of payment), per kind of payment.
+struct TaxSum {
+  long long count = 0, gross = 0, income = 0, local = 0;
+};
+struct TaxReport {
+  TaxSum installments, one_time;
 };
 
 
@@ -263,6 +314,30 @@ class Store {
 
   virtual Result<Totals> totals() = 0;
   virtual Status ping() = 0;
+
+  // Tax rules settle_draw applies to one-time prizes (the domain's defaults until set). Set once
+  // at start, before any settlement.
+  virtual void set_tax_rules(const TaxRules& /*rules*/) {}
+
+  // Annuities. Reads of the entitlements with their paid sums.
+  virtual Result<std::vector<AnnuityRow>> annuities(const AnnuityQuery& /*q*/) { return unsupported(); }
+  // Pays one installment in one transaction: the installment row (UNIQUE (ticket_id, for_month)),
+  // the net credited to the annuity's owner with an INSTALLMENT ledger line (gross and tax kept
+  // with it), and an `installment` outbox event. false, changing nothing, when that month of that
+  // annuity was paid before (by any instance); NOT_FOUND for an unknown annuity.
+  virtual Result<bool> pay_installment(const InstallmentPayment& /*p*/) { return unsupported(); }
+  // The installments paid of one annuity, by month.
+  virtual Result<std::vector<InstallmentPayment>> installments_of(long long /*ticket_id*/) { return unsupported(); }
+  // What was withheld in the KST month "YYYY-MM".
+  virtual Result<TaxReport> tax_report(const std::string& /*month*/) { return unsupported(); }
+  // A lease in the database, so one instance at a time does a job: true when `holder` has it
+  // now until `now` + `ttl` seconds (taken, renewed, or taken over after expiry). Times in Unix
+  // seconds of the real clock. release_lease gives it up (only if `holder` has it).
+  virtual Result<bool> take_lease(const std::string& /*name*/, const std::string& /*holder*/, long long /*now*/,
+                                  long long /*ttl*/) {
+    return unsupported();
+  }
+  virtual Status release_lease(const std::string& /*name*/, const std::string& /*holder*/) { return unsupported(); }
   // A write that commits nothing but the writer's own mark, through the same queue, batch and
   // commit as every write: `done` (on the writer thread, quick) gets whether writes can commit
   // (STORAGE_FULL, UNAVAILABLE): an error when the probe fails, or when the last batch of real

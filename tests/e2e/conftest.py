@@ -307,6 +307,9 @@ class Server:
             deposits, prizes, installments = kind("DEPOSIT"), kind("PRIZE"), kind("INSTALLMENT")
             sales = -kind("PURCHASE")
             withdrawn = -kind("WITHDRAWAL") - kind("REFUND")
+            # A taxed line's amount is its net: gross − income tax − local tax.
+            untrue_tax = one("SELECT COUNT(*) FROM ledger l JOIN ledger_tax t ON t.ledger_id = l.id"
+                             " WHERE l.amount <> t.gross - t.income_tax - t.local_tax")
             balances = one("SELECT COALESCE(SUM(balance),0) FROM wallets")
             sold = one("SELECT COUNT(*) FROM tickets")
             purchased = one("SELECT COALESCE(SUM(amount),0) FROM purchases")
@@ -341,6 +344,7 @@ class Server:
         assert not unknown, f"ledger lines of unknown kinds: {unknown}"
         assert deposits + prizes + installments == balances + sales + withdrawn, \
             (deposits, prizes, installments, balances, sales, withdrawn)
+        assert untrue_tax == 0, untrue_tax
         assert sales == PRICE * sold == purchased, (sales, sold, purchased)
         assert all(b == s for _, b, s in drift), [d for d in drift if d[1] != d[2]]
         assert orphans == 0, f"{orphans} ledger lines of users without a wallet"

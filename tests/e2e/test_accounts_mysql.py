@@ -26,13 +26,18 @@ def mariadb(url, query, database=None):
     return [line.split("\t") for line in out.stdout.splitlines() if line]
 
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory):
+def new_database(prefix):
+    """A fresh MariaDB database on PENSION_TEST_MYSQL's server: (server url, its name, its url)."""
     base = os.environ.get("PENSION_TEST_MYSQL")
     assert base, "PENSION_TEST_MYSQL is not set: start MariaDB with `scripts/topology.sh start-db` and export it"
-    name = f"p720acct_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     mariadb(base, f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
-    url = base.rsplit("/", 1)[0] + "/" + name
+    return base, name, base.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    base, name, url = new_database("p720acct")
     sink = SmtpSink().start()
     d = tmp_path_factory.mktemp("acct-mysql")
     env = {"PENSION_SMTP_URL": sink.url}

@@ -211,6 +211,11 @@ BAD_VALUES = [
     ({"psp__reconcile_seconds": "-1"}, "psp.reconcile-seconds"),
     ({"psp__reconcile_after_seconds": "forever"}, "psp.reconcile-after-seconds"),
     ({"wallet__min_withdrawal": "0"}, "wallet.min-withdrawal"),
+    ({"annuity__pay_day": "32"}, "annuity.pay-day"),
+    ({"tax__annuity_rates": '"22"'}, "tax.annuity-rates"),
+    ({"tax__annuity_rates": '"60+41"'}, "tax.annuity-rates"),
+    ({"tax__free_up_to": "-1"}, "tax.free-up-to"),
+    ({"tax__brackets": '"1:20+2"'}, "tax.brackets"),
 ]
 
 

@@ -10,7 +10,7 @@ from conftest import REPO, ROUND, Server, new_user
 
 API_CC = REPO / "src" / "http" / "api.cc"
 # Route tables registered from make_api (api.cc) in files of their own.
-ROUTE_FILES = [API_CC, REPO / "src" / "http" / "auth_api.cc", REPO / "src" / "http" / "payments_api.cc"]
+ROUTE_FILES = [API_CC] + [REPO / "src" / "http" / f for f in ("auth_api.cc", "payments_api.cc", "annuity_api.cc")]
 DOC_FILE = REPO / "docs" / "openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # The router's own 404 messages (src/http/router.cc): the path or the method is not in the table.
