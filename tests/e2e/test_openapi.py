@@ -30,6 +30,10 @@ def routes_from_source():
     for m in re.finditer(r'r\.add\(\{"([A-Z]+)",\s*"([^"]+)",\s*Access::(k\w+)', src):
         routes[(m.group(1), m.group(2))] = m.group(3)
         understood += 1
+    # r.add({.method = "GET", .pattern = "/x", .access = Access::kPublic, ... (designated initializers)
+    for m in re.finditer(r'r\.add\(\{\.method = "([A-Z]+)",\s*\.pattern = "([^"]+)",\s*\.access = Access::(k\w+)', src):
+        routes[(m.group(1), m.group(2))] = m.group(3)
+        understood += 1
 
     # for (bool is_bonus : {false, true}) { const std::string base = is_bonus ? "B" : "W"; r.add({"GET", base + "/x", ...
     base = re.search(r'const std::string base\s*=\s*is_bonus\s*\?\s*"([^"]+)"\s*:\s*"([^"]+)"\s*;', src)
