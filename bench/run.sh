@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command HTTP benchmark of pension720 on the embedded default (SQLite, every 201 fsynced):
 # purchases/s, p50/p99 latency, ratio to the HTTP ceiling (GET /api/v1/pension/round in the same
-# run), resident memory, and a sell-out estimate. Not a test: it asserts nothing.
+# run), resident memory, and a sell-out estimate — the hot-buyer BEST CASE (64 buyers, load-test
+# settings); what a crowd sees is bench/crowd.sh. Not a test: it asserts nothing.
 #   bench/run.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ ceiling=$(awk '/Requests\/sec/ {print $2}' "$WORK/ceiling.txt")
 buys=$(awk '/Requests\/sec/ {print $2}' "$WORK/buy.txt")
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 sold=$(sqlite3 "$WORK/bench.db" "SELECT COUNT(*) FROM tickets")
-echo "== Summary"
+echo "== Summary (the hot-buyer best case: BENCH_BUYERS (64) buyers whose pages stay cached, rate limit and access log off; the crowd is bench/crowd.sh)"
 echo "purchases_per_sec=$buys"
 echo "ceiling_per_sec=$ceiling"
 awk -v b="$buys" -v c="$ceiling" 'BEGIN { printf "ratio_to_ceiling=%.1f%%\n", 100*b/c }'

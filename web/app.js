@@ -516,8 +516,9 @@
     else if (saved) localStorage.removeItem(TOKEN_KEY);
   }
 
-  async function demoLogin(userId, name) {
-    const body = { userId };
+  // The server makes a new demo visitor each time (its id comes back with the token).
+  async function demoLogin(name) {
+    const body = {};
     if (name) body.name = name;
     let data;
     try {
@@ -1176,14 +1177,8 @@
 
     $('#demo-login-form').addEventListener('submit', (e) => {
       e.preventDefault();
-      const userId = $('#demo-user-id').value.trim();
       const name = $('#demo-name').value.trim();
-      if (!userId) {
-        showMessage('사용자 ID를 입력해 주세요.', { kind: 'error', code: 'INVALID_REQUEST' });
-        $('#demo-user-id').focus();
-        return;
-      }
-      withBusy($('#demo-login-button'), () => demoLogin(userId, name));
+      withBusy($('#demo-login-button'), () => demoLogin(name));
     });
 
     $('#deposit-form').addEventListener('submit', (e) => {

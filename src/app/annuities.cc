@@ -1,11 +1,12 @@
 // The annuity payer and the annuity reads.
 #include "app/annuities.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <stdexcept>
+
+#include "app/random_id.h"
 
 namespace p720::app {
 namespace {
@@ -13,14 +14,7 @@ namespace {
 constexpr const char* kLeaseName = "annuity-payer";
 constexpr int kPageSize = 1000;
 
-std::string random_holder() {
-  unsigned char bytes[12];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out = "payer-";
-  for (unsigned char b : bytes) out += hex[b >> 4], out += hex[b & 15];
-  return out;
-}
+std::string random_holder() { return random_id("payer-", 12); }
 
 Error bad_month() { return make_error(ErrorCode::kInvalidRequest, "month는 YYYY-MM 형식이어야 합니다."); }
 

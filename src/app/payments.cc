@@ -1,12 +1,12 @@
 // Payments: the order → confirm → credit flow, the reconciler's read-back, and withdrawals.
 #include "app/payments.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "app/random_id.h"
 #include "domain/rules.h"
 #include "domain/text.h"
 
@@ -14,17 +14,7 @@ namespace p720::app {
 namespace {
 
 // "order-" and 32 random hex digits: within the provider's orderId rules (6–64 of [A-Za-z0-9_-]).
-std::string new_order_id() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static const char* hex = "0123456789abcdef";
-  std::string id = "order-";
-  for (unsigned char b : bytes) {
-    id += hex[b >> 4];
-    id += hex[b & 15];
-  }
-  return id;
-}
+std::string new_order_id() { return random_id("order-", 16); }
 
 Error no_provider() {
   return make_error(ErrorCode::kUnavailable, "결제 서비스가 설정되지 않았습니다.");

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <future>
 
-#include "domain/account.h"
+#include "app/random_id.h"
 #include "domain/ticket.h"
 #include "http/annuity_api.h"
 #include "http/auth_api.h"
@@ -332,18 +332,16 @@ std::unique_ptr<Router> make_api(ApiDeps d) {
   // --- Demo -----------------------------------------------------------------------------------
   if (d.demo) {
     r.add({"POST", "/api/v1/demo/token", Access::kPublic, [d](Context& c) {
-             auto body = parse_object(c.req.body);
+             auto body = parse_object(c.req.body.empty() ? std::string("{}") : c.req.body);
              if (!body.ok()) return error_response(body.error());
-             auto user = string_field(*body, "userId", 64);
-             if (!user.ok() || !*user || (*user)->empty())
-               return error_response(ErrorCode::kInvalidRequest, "userId(문자열)가 필요합니다.");
-             // A demo visitor may pick any id but an account's: the demo never signs in as a real buyer.
-             if ((*user)->rfind(kAccountIdPrefix, 0) == 0)
-               return error_response(ErrorCode::kInvalidRequest, "acct-로 시작하는 ID는 데모에서 쓸 수 없습니다.");
              auto name = string_field(*body, "name", 64);
-             Claims claims{**user, name.ok() && *name ? **name : "", "", false};
+             if (!name.ok()) return error_response(name.error());
+             // Every demo sign-in is a new visitor with an id of its own: the demo never signs in as
+             // anyone else — neither a real account nor another visitor (a userId sent is ignored).
+             const std::string user = app::random_id("demo-", 8);
+             Claims claims{user, *name ? **name : "", "", false};
              claims.demo = true;
-             return json(201, {{"token", d.auth.issue(claims, std::chrono::hours(24))}});
+             return json(201, {{"token", d.auth.issue(claims, std::chrono::hours(24))}, {"userId", user}});
            }, true});
   }
 

@@ -34,18 +34,24 @@ class MysqlDatabase:
 
     def assert_money_conserved(self):
         """Server.assert_money_conserved's checks on MariaDB, in one snapshot: every wallet is the
-        sum of its ledger lines; deposits = balances + sales − prizes; sales = price × tickets."""
-        (deposits, sales, prizes, balances, sold, purchased, drift), = self.sql(
-            "START TRANSACTION WITH CONSISTENT SNAPSHOT; SELECT"
-            " (SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='DEPOSIT'),"
-            " -(SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PURCHASE'),"
-            " (SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='PRIZE'),"
+        sum of its ledger lines; no ledger line of an unknown kind; deposits + prizes + installments
+        (net) = balances + sales + withdrawals not failed (−WITHDRAWAL − REFUND); sales = price ×
+        tickets; no ticket twice."""
+        kinds = ("DEPOSIT", "PURCHASE", "PRIZE", "INSTALLMENT", "WITHDRAWAL", "REFUND")
+        sums = ", ".join(f"(SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind='{k}')" for k in kinds)
+        row, = self.sql(
+            f"START TRANSACTION WITH CONSISTENT SNAPSHOT; SELECT {sums},"
             " (SELECT COALESCE(SUM(balance),0) FROM wallets),"
             " (SELECT COUNT(*) FROM tickets),"
             " (SELECT COALESCE(SUM(amount),0) FROM purchases),"
             " (SELECT COUNT(*) FROM wallets w WHERE w.balance <>"
-            "  COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.user_id = w.user_id), 0)); COMMIT")
-        assert deposits == balances + sales - prizes, (deposits, balances, sales, prizes)
+            "  COALESCE((SELECT SUM(amount) FROM ledger l WHERE l.user_id = w.user_id), 0)),"
+            " (SELECT COUNT(*) FROM ledger WHERE kind NOT IN (" + ", ".join(f"'{k}'" for k in kinds) + ")); COMMIT")
+        deposits, purchases, prizes, installments, withdrawals, refunds, balances, sold, purchased, drift, unknown = row
+        sales, withdrawn = -purchases, -withdrawals - refunds
+        assert unknown == 0, f"{unknown} ledger lines of unknown kinds"
+        assert deposits + prizes + installments == balances + sales + withdrawn, \
+            (deposits, prizes, installments, balances, sales, withdrawn)
         assert sales == PRICE * sold == purchased, (sales, sold, purchased)
         assert self.sql("SELECT COUNT(*) FROM (SELECT 1 FROM tickets GROUP BY round, ticket HAVING COUNT(*) > 1) d")\
             == [(0,)], "a ticket sold twice"

@@ -3,6 +3,7 @@ a per-address connection cap, the read timeout for every request (not only the f
 framing, balances that cannot overflow, and health that tells whether a write can commit — a full
 disk (a real tmpfs, filled) answers 503 STORAGE_FULL and health DOWN, and both recover."""
 import os
+import re
 import socket
 import subprocess
 
@@ -215,22 +216,31 @@ def test_utf8_in_a_header_is_served(server):
 
 # --- demo tokens ---------------------------------------------------------------------------------
 def test_a_demo_token_does_not_outlive_the_demo(tmp_path):
-    """Issue 20 S2: a token from the demo's sign-in works only while the server runs in demo mode —
-    not after a restart without --demo on the same database and secret — and never as an account."""
+    """Issue 20 S2: every demo sign-in is a new visitor with an id the server chose — never an
+    account, never another visitor, whatever id is asked for — and its token works only while the
+    server runs in demo mode, not after a restart without --demo on the same database and secret."""
     srv = Server(tmp_path, "demo-then-real", demo=True)
     srv.start()
     try:
-        r = srv.post("/api/v1/demo/token", json={"userId": "visitor-1", "name": "방문자"})
+        r = srv.post("/api/v1/demo/token", json={"name": "방문자"})
         assert r.status_code == 201, r.text
-        demo = r.json()["token"]
+        demo, visitor = r.json()["token"], r.json()["userId"]
+        assert re.fullmatch(r"demo-[0-9a-f]{16}", visitor), visitor
         assert srv.get("/api/v1/wallet", token=demo).status_code == 200
-        expect_error(srv.post("/api/v1/demo/token", json={"userId": "acct-1"}), 400, "INVALID_REQUEST")
+        # An id asked for is not given: not an account's, not another visitor's, not this one's again.
+        assert srv.deposit(visitor, 5000) == 5000
+        for asked in ("acct-1", visitor, "alice"):
+            r = srv.post("/api/v1/demo/token", json={"userId": asked})
+            assert r.status_code == 201, r.text
+            assert r.json()["userId"] not in (asked, visitor)
+            assert srv.get("/api/v1/wallet", token=r.json()["token"]).json()["balance"] == 0
+        expect_error(srv.post("/api/v1/demo/token", json={"name": 7}), 400, "INVALID_REQUEST")
         srv.stop()
         srv.demo = False
         srv.start()
         expect_error(srv.get("/api/v1/wallet", token=demo), 401, "UNAUTHORIZED")
         # The same user with a token the operator issued is served as ever.
-        assert srv.get("/api/v1/wallet", user="visitor-1").status_code == 200
-        expect_error(srv.post("/api/v1/demo/token", json={"userId": "visitor-2"}), 404, "NOT_FOUND")
+        assert srv.get("/api/v1/wallet", user=visitor).status_code == 200
+        expect_error(srv.post("/api/v1/demo/token", json={"name": "x"}), 404, "NOT_FOUND")
     finally:
         srv.stop()

@@ -50,9 +50,9 @@ before(async () => {
   page.setDefaultTimeout(15000);
   await page.goto(`${baseUrl}/`);
   await page.waitForSelector('body[data-ready="true"]');
-  await page.fill('#demo-user-id', 'carol');
+  await page.fill('#demo-name', 'carol');
   await page.click('#demo-login-button');
-  await page.waitForSelector('#signed-in-user[data-user-id="carol"]');
+  await page.waitForSelector('#signed-in-user[data-user-id^="demo-"]');
 });
 
 after(async () => {

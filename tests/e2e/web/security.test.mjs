@@ -62,7 +62,7 @@ test('a link naming another server does not move the page or its token there', a
   await page.goto(`${baseUrl}/?api=${encodeURIComponent(evilUrl)}`);
   await page.waitForSelector('body[data-ready="true"]');
   // A visitor signs in through the demo form; the token and every call stay on this origin.
-  await page.fill('#demo-user-id', 'victim-1');
+  await page.fill('#demo-name', 'victim');
   await page.click('#demo-login-form button[type="submit"]');
   await page.waitForFunction(() => document.querySelector('#signed-in-user').textContent.includes('victim'));
   await page.waitForFunction(() => document.querySelector('#balance').textContent.trim() !== '-');

@@ -43,6 +43,7 @@ let baseUrl;
 let dataDir;
 let browser;
 let alice;           // {context, page, errors}
+let aliceId;         // the id the demo sign-in gave user A
 let bob;
 
 function freePort() {
@@ -191,10 +192,12 @@ test('the page loads: current round, live countdown, demo login offered, last dr
 
 test('user A: demo login, deposit 10000, 3조 123456 by keypad, cart with hold countdown, checkout', async () => {
   const { page } = alice;
-  await page.fill('#demo-user-id', 'alice');
   await page.fill('#demo-name', '앨리스');
   await page.click('#demo-login-button');
-  await page.waitForSelector('#signed-in-user[data-user-id="alice"]');
+  // Each demo sign-in is a new visitor: the server chose the id.
+  await page.waitForSelector('#signed-in-user[data-user-id^="demo-"]');
+  aliceId = await page.getAttribute('#signed-in-user', 'data-user-id');
+  assert.match(aliceId, /^demo-[0-9a-f]{16}$/);
   assert.match(await page.textContent('#signed-in-user'), /앨리스/);
 
   await page.fill('#deposit-amount', '10000');
@@ -362,9 +365,9 @@ test('after the close (restart on a later clock): TIME_OUT on selection, the dra
 
   const user = await openUser({ width: 1280, height: 900 });
   const { page } = user;
-  await page.fill('#token-input', await makeToken('alice'));
+  await page.fill('#token-input', await makeToken(aliceId));
   await page.click('#token-save');
-  await page.waitForSelector('#signed-in-user[data-user-id="alice"]');
+  await page.waitForSelector(`#signed-in-user[data-user-id="${aliceId}"]`);
   await page.waitForSelector(`#round[data-value="${EXPECTED_ROUND}"]`);
   await page.waitForSelector('#sales-status[data-open="false"]');
   assert.match(await page.textContent('#countdown'), /판매 시간이 아닙니다/);
