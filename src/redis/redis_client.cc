@@ -67,10 +67,22 @@ bool send_all(redisContext* c, std::string_view data) {
   return true;
 }
 
+// Whether a failed exchange may be sent again on another connection: only when the socket was
+// found closed before Redis answered anything of it (a connection Redis dropped while it sat in
+// the pool). A timeout, or a connection lost after some answers, may have run the commands, and
+// scripts are not all idempotent: those are failures, never resent.
+bool closed_unanswered(int err, int sys_errno, size_t answered) {
+  if (answered > 0) return false;
+  if (err == REDIS_ERR_EOF) return true;
+  return err == REDIS_ERR_IO && (sys_errno == ECONNRESET || sys_errno == EPIPE || sys_errno == ENOTCONN);
+}
+
 // Sends `cmds` from index replies.size() on in one write, then reads their replies into
-// `replies`: one round trip. False when the connection failed; c is unusable then, and
-// `replies` holds those that came back.
-bool exchange(redisContext* c, const std::vector<std::vector<std::string>>& cmds, std::vector<Reply>& replies) {
+// `replies`: one round trip. False when the connection failed; c is unusable then, `replies`
+// holds those that came back, and `resend` says whether the rest may be sent again elsewhere.
+bool exchange(redisContext* c, const std::vector<std::vector<std::string>>& cmds, std::vector<Reply>& replies,
+              bool& resend) {
+  resend = false;
   const size_t first = replies.size();
   std::string out;
   std::vector<const char*> argv;
@@ -88,10 +100,16 @@ bool exchange(redisContext* c, const std::vector<std::vector<std::string>>& cmds
     out.append(formatted, static_cast<size_t>(len));
     redisFreeCommand(formatted);
   }
-  if (!send_all(c, out)) return false;
+  if (!send_all(c, out)) {
+    resend = closed_unanswered(REDIS_ERR_IO, errno, 0);
+    return false;
+  }
   for (size_t i = first; i < cmds.size(); ++i) {
     void* raw = nullptr;  // hiredis's output buffer is empty, so this only reads
-    if (redisGetReply(c, &raw) != REDIS_OK || !raw) return false;
+    if (redisGetReply(c, &raw) != REDIS_OK || !raw) {
+      resend = closed_unanswered(c->err, errno, i - first);
+      return false;
+    }
     auto* r = static_cast<redisReply*>(raw);
     replies.push_back(copy(r));
     freeReplyObject(r);
@@ -250,7 +268,8 @@ redisContext* RedisClient::acquire() {
   redisEnableKeepAlive(c);
   auto setup = [&](std::vector<std::string> args) {
     std::vector<Reply> r;
-    return exchange(c, {std::move(args)}, r) && !r[0].error();
+    bool resend = false;  // a new connection: its set-up is not retried
+    return exchange(c, {std::move(args)}, r, resend) && !r[0].error();
   };
   if ((!target_.password.empty() && !setup({"AUTH", target_.password})) ||
       (target_.db != 0 && !setup({"SELECT", std::to_string(target_.db)}))) {
@@ -278,17 +297,20 @@ std::optional<std::vector<Reply>> RedisClient::pipeline(const std::vector<Comman
   replies.reserve(cmds.size());
   // A pooled connection may have died since its last use (Redis restarted): one more try on a
   // fresh connection tells a stale socket from a Redis that is really down. It sends only the
-  // commands not answered yet.
+  // commands not answered yet, and only when the old socket was found closed before any answer
+  // (closed_unanswered): a command that may have run is never sent twice.
   for (int attempt = 0; attempt < 2; ++attempt) {
     redisContext* c = acquire();
     if (!c) return std::nullopt;
     ++round_trips_;
-    if (exchange(c, cmds, replies)) {
+    bool resend = false;
+    if (exchange(c, cmds, replies, resend)) {
       release(c);
       healthy_ = true;
       return replies;
     }
     redisFree(c);
+    if (!resend) attempt = 1;  // no second try
     // The other pooled connections are most likely just as dead: drop them all.
     std::vector<redisContext*> stale;
     {

@@ -418,7 +418,9 @@ TEST_F(RedisAdapters, ScriptsRunAgainAfterRedisForgetsThem) {
 }
 
 TEST_F(RedisAdapters, AConnectionRedisClosedIsReplaced) {
-  RedisClient c(target_);  // its own: one pooled connection
+  // Its own, with one pooled connection, and a timeout long enough for a 4 MB command under the
+  // sanitizers: this is about a closed connection, not a slow one.
+  RedisClient c(target_, std::chrono::seconds(10));
   auto id = c.command({"CLIENT", "ID"});
   ASSERT_TRUE(id.has_value() && id->type == Reply::Type::kInteger);
   // Redis closes it (as on a restart). Writing a large command to it must neither raise SIGPIPE
@@ -428,6 +430,24 @@ TEST_F(RedisAdapters, AConnectionRedisClosedIsReplaced) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->integer, 1);
   EXPECT_TRUE(c.healthy());
+}
+
+TEST_F(RedisAdapters, ACommandThatTimedOutIsNotSentAgain) {
+  // The script appends, then keeps Redis busy for 120 ms of Redis's own clock: the client (30 ms
+  // timeout) gives up while it runs. It may have run (here it did), so it must not be sent again
+  // on another connection, which would append twice. (Short enough that the other tests' clients,
+  // 200 ms, never time out behind it.)
+  RedisClient c(target_, std::chrono::milliseconds(30));
+  const std::string slow = "-- " + prefix_ +
+                           "\nredis.call('RPUSH', KEYS[1], ARGV[1])"
+                           "\nlocal t = redis.call('TIME') local start = t[1] * 1000000 + t[2]"
+                           "\nrepeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 120000"
+                           "\nreturn 1";
+  ASSERT_TRUE(client_->command({"SCRIPT", "LOAD", slow}).has_value());  // EVALSHA finds it at once
+  EXPECT_FALSE(c.eval(slow, {prefix_ + "list"}, {"once"}).has_value());
+  EXPECT_EQ(c.round_trips(), 1);  // sent once: no second try on a fresh connection
+  // Redis runs one thing at a time: this is answered after the script ended.
+  EXPECT_EQ(list(prefix_ + "list"), (std::vector<std::string>{"once"}));
 }
 
 TEST_F(RedisAdapters, QueuedScriptsAreDroppedWhileRedisIsDown) {
