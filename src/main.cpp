@@ -229,8 +229,11 @@ int serve(const p720::Flags& flags) {
   // Purchases' answers (JSON, metrics, the access log line) are made on the I/O threads, not on
   // the store's writer thread, which only decides, writes and commits (docs/DESIGN.md, threads).
   store->set_answer_executor([&server](std::function<void()> fn) { server.post(std::move(fn)); });
-  // A purchase's checks that may wait (cart, auto pick, replay) leave the I/O thread.
-  sales.set_wait_executor([&server](std::function<void()> fn) { server.post_work(std::move(fn)); });
+  // A purchase's checks that may wait on the network (the cart, an auto pick's holds and sold
+  // index, a replay: MariaDB or Redis) leave the I/O thread. On the embedded store they are local
+  // reads that never wait for a writer (SQLite WAL), cheaper than the hand-over: they stay.
+  if (cfg.db.rfind("sqlite:", 0) != 0 || redis_client)
+    sales.set_wait_executor([&server](std::function<void()> fn) { server.post_work(std::move(fn)); });
   server.start();
   spdlog::info(R"({{"msg":"listening","port":{},"db":"{}","demo":{},"compat":"{}","now":"{}"}})", server.port(),
                cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,

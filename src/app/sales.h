@@ -76,8 +76,8 @@ class Sales {
   // Each purchase has an asynchronous form, used by the HTTP layer (on an I/O thread): the checks
   // that need no waiting run on the calling thread; those that may wait — a checkout's cart, an
   // `auto` pick (the buyer's cart, the hold registry, a shared sold index), an Idempotency-Key's
-  // replay — run on the executor given to set_wait_executor (the server's worker pool), or on the
-  // calling thread when none was given. `done` runs once the purchase is durable or failed, where
+  // replay — run on the executor given to set_wait_executor (the server's worker pool, when they
+  // may wait on the network: MariaDB or Redis), or on the calling thread when none was given. `done` runs once the purchase is durable or failed, where
   // the store answers (Store::set_answer_executor), or at once where a check failed. `done` must
   // not block.
   using PurchaseDone = std::function<void(Result<store::PurchaseRecord>)>;
