@@ -64,9 +64,6 @@ class SqlConnection {
   // Called by a store's writer between transactions, for upkeep the engine needs (SQLite: keep
   // the WAL from growing without bound). Nothing by default.
   virtual void maintain() {}
-  // Called once on a connection the store uses only for reads (its reader pool), so per-connection
-  // caches sized for the writer are not repeated on every reader. Nothing by default.
-  virtual void reader_role() {}
   // Whether a statement waits for a lock another transaction holds (up to the configured
   // timeout) or fails at once with kLockWait. On until turned off; MariaDB only.
   virtual void wait_for_locks(bool wait) { (void)wait; }

@@ -631,9 +631,7 @@ std::unique_ptr<SqlConnection> SqlStore::acquire_reader() {
       return c;
     }
   }
-  auto c = factory_();
-  c->reader_role();
-  return c;
+  return factory_();
 }
 
 void SqlStore::release_reader(std::unique_ptr<SqlConnection> c) {

@@ -30,11 +30,6 @@ SqliteConnection::SqliteConnection(const std::string& path, const char* vfs) {
   // purchases/s (docs/PERFORMANCE.md).
   // synchronous=FULL: a commit is on disk before it returns (and the buffered WAL relies on it).
   exec("PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-  // A page cache of kWriterCacheKiB for the writer: with many distinct buyers every purchase reads
-  // and changes leaves spread over the wallets, per-round counters and per-user indexes, which
-  // SQLite's default of 2 MiB stops holding once a round has a few hundred thousand tickets (each
-  // miss is a read from the file and its WAL). Readers go back to the default (reader_role).
-  exec("PRAGMA cache_size=-" + std::to_string(kWriterCacheKiB));
   // Learn the WAL's length at each commit (this replaces SQLite's automatic checkpoint, which
   // would run inside a commit and stall its whole batch: see maintain() and SqlStore).
   sqlite3_wal_hook(
@@ -45,8 +40,6 @@ SqliteConnection::SqliteConnection(const std::string& path, const char* vfs) {
       },
       this);
 }
-
-void SqliteConnection::reader_role() { exec("PRAGMA cache_size=-2000"); }  // SQLite's default
 
 void SqliteConnection::maintain() {
   if (wal_frames_ <= kWalFrameLimit) return;

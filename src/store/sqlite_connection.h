@@ -36,9 +36,7 @@ class SqliteConnection final : public SqlConnection {
   // a checkpoint has copied all of it: without this it grows for as long as the load lasts
   // (measured: 449 MB after 10 s, and its index, mapped in memory, with it).
   void maintain() override;
-  void reader_role() override;
   static constexpr int kWalFrameLimit = 65536;  // 64 MiB of 1 KiB pages
-  static constexpr int kWriterCacheKiB = 64 * 1024;  // the page cache of the writer (and of migrations)
 
  private:
   sqlite3_stmt* prepare(std::string_view sql);
