@@ -40,15 +40,47 @@ enum class ErrorCode {
   kInternal,     // a bug; 500
 };
 
+// What an error is about, beyond its code: the HTTP edge words the client's message from the code,
+// the subject and the detail (http/errors.cc holds every text). kNone → the code's own message.
+enum class Subject {
+  kNone,
+  kRound,          // a round number
+  kGroup,          // a group (1–5; 0 = any in an auto pick)
+  kNumber,         // six digits
+  kTickets,        // a request's ticket list
+  kDuplicateTicket,  // the same ticket twice in one request
+  kSoldOut,        // no ticket left to pick
+  kAmount,         // a sum of money
+  kBalanceCap,     // a wallet would pass domain::kMaxBalance
+  kCartItem,       // a cart entry
+  kDraw,           // a round's draw
+  kBonus,          // the bonus number
+  kDeposit,        // a deposit (e.g. into someone else's wallet)
+  kOrder,          // a payment order
+  kWithdrawal,     // a withdrawal request
+  kAnnuity,        // an annuity ticket or installment
+  kAccount,        // an account
+  kEmail,          // an e-mail address
+  kAdminOnly,      // an ADMIN-only view
+  kStore,          // the store itself
+  kField,          // a request field: `detail` names it
+};
+
 struct Error {
   ErrorCode code;
-  std::string message;      // human-readable, Korean where a client sees it
+  std::string message;      // DEPRECATED (being removed): prose belongs to the HTTP edge, use subject/detail
   std::vector<int> tickets; // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
   long long retry_after = 0;  // TOO_MANY_REQUESTS: seconds until a retry may succeed (0: unknown)
+  Subject subject = Subject::kNone;
+  std::string detail;  // data the message quotes (a field name, a status, a provider's reason), never prose
 };
 
 inline Error make_error(ErrorCode code, std::string message = {}, std::vector<int> tickets = {}) {
-  return Error{code, std::move(message), std::move(tickets), 0};
+  return Error{code, std::move(message), std::move(tickets), 0, Subject::kNone, {}};
+}
+// The form to use: a code, what it is about, and data for the message.
+inline Error make_error(ErrorCode code, Subject subject, std::string detail = {}, std::vector<int> tickets = {}) {
+  return Error{code, {}, std::move(tickets), 0, subject, std::move(detail)};
 }
 
 // Result<T> holds either a value or an Error. Result<void> is spelled Status.
@@ -85,7 +117,7 @@ class [[nodiscard]] Status {
   const Error& error() const { return error_; }
 
  private:
-  Error error_{ErrorCode::kInternal, {}, {}, 0};
+  Error error_{ErrorCode::kInternal, {}, {}, 0, Subject::kNone, {}};
   bool ok_ = true;
 };
 
