@@ -2,11 +2,16 @@
 #include "logging.h"
 
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace p720 {
 namespace {
@@ -38,10 +43,82 @@ class JsonFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+// Writes to stderr from a thread of its own, so that an I/O thread logging a request never waits
+// for the write(2): lines queue in memory and the writer sends all queued at once (under load, many
+// lines per system call). Warnings and errors are written before the logging call returns, after
+// the lines queued before them, so what a failure logs is on disk before anything else happens.
+class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BatchedStderrSink() : writer_([this] { write_loop(); }) {}
+  ~BatchedStderrSink() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    ready_.notify_one();
+    writer_.join();
+  }
+
+ protected:
+  // Runs under the base sink's mutex_.
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    queued_.append(line.data(), line.size());
+    if (msg.level >= spdlog::level::warn) {
+      write_queued();
+    } else {
+      ready_.notify_one();
+    }
+  }
+  void flush_() override { write_queued(); }
+
+ private:
+  // With mutex_ held: takes what is queued and writes it, in order with the writer thread's writes.
+  void write_queued() {
+    std::string out;
+    out.swap(queued_);
+    std::lock_guard order(write_mutex_);
+    write_all(out);
+  }
+
+  void write_loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      ready_.wait(lock, [this] { return stop_ || !queued_.empty(); });
+      if (queued_.empty() && stop_) return;
+      std::string out;
+      out.swap(queued_);
+      // Taken before mutex_ is released, so a warning logged meanwhile is written after these lines.
+      std::unique_lock order(write_mutex_);
+      lock.unlock();
+      write_all(out);
+      order.unlock();
+      lock.lock();
+    }
+  }
+
+  static void write_all(const std::string& out) {
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // stderr is gone: nothing better to do with a log line
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  std::string queued_;
+  bool stop_ = false;
+  std::condition_variable ready_;
+  std::mutex write_mutex_;
+  std::thread writer_;  // last: starts after the members it uses
+};
+
 }  // namespace
 
 void setup_json_logging() {
-  auto logger = spdlog::stderr_logger_mt("pension720");
+  auto logger = std::make_shared<spdlog::logger>("pension720", std::make_shared<BatchedStderrSink>());
   logger->set_formatter(std::make_unique<JsonFormatter>());
   spdlog::set_default_logger(logger);
 }
