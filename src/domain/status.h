@@ -64,6 +64,8 @@ enum class Subject {
   kAdminOnly,      // an ADMIN-only view
   kStore,          // the store itself
   kField,          // a request field: `detail` names it
+  kLockWait,       // another transaction holds the rows a write needs (the store, after a lock wait)
+  kCommitOutcome,  // whether a write committed could not be learnt (its commit's reply was lost)
 };
 
 struct Error {

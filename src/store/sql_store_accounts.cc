@@ -16,7 +16,7 @@ Account account_of(const SqlRow& r) {
   return Account{r.i(0), r.s(1), r.s(2), r.s(3), r.s(4), r.i(5) != 0, r.s(6)};
 }
 
-Error email_taken() { return make_error(ErrorCode::kEmailTaken, "이미 가입된 이메일입니다."); }
+Error email_taken() { return make_error(ErrorCode::kEmailTaken, Subject::kEmail); }
 
 }  // namespace
 

@@ -48,12 +48,12 @@ Result<std::vector<AnnuityRow>> SqlStore::annuities(const AnnuityQuery& q) {
 Result<bool> SqlStore::pay_installment(const InstallmentPayment& p) {
   if (p.gross < 0 || p.income_tax < 0 || p.local_tax < 0 || p.net() < 0 || p.for_month.size() != 7 ||
       p.paid_at.size() < 7)
-    return make_error(ErrorCode::kInvalidRequest, "잘못된 연금 지급입니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kAnnuity);
   // The owner's writer, so the credit is ordered with the owner's other wallet writes.
   std::string user;
   auto found = read_job([&](SqlConnection& c) -> Status {
     auto rows = c.query("SELECT user_id FROM annuities WHERE ticket_id = ?", {v(p.ticket_id)});
-    if (rows.empty()) return make_error(ErrorCode::kNotFound, "연금 당첨 내역이 없습니다.");
+    if (rows.empty()) return make_error(ErrorCode::kNotFound, Subject::kAnnuity);
     user = rows[0].s(0);
     return Status::Ok();
   });
@@ -66,9 +66,7 @@ Result<bool> SqlStore::pay_installment(const InstallmentPayment& p) {
                      {v(p.ticket_id), v(p.for_month)})
                  .empty())
           return Status::Ok();
-        auto wallet = c.query("SELECT balance FROM wallets WHERE user_id = ?", {v(user)});
-        if (p.net() > kMaxBalance - (wallet.empty() ? 0 : wallet[0].i(0)))
-          return make_error(ErrorCode::kInvalidRequest, "예치금 한도(1,000조 원)를 넘게 지급할 수 없습니다.");
+        if (!fits_wallet(c, user, p.net())) return make_error(ErrorCode::kInvalidRequest, Subject::kBalanceCap, "INSTALLMENT");
         try {
           // Claimed first: a concurrent payer of another instance waits on this key and then
           // finds it taken, having written nothing.

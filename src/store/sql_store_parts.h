@@ -12,30 +12,7 @@
 
 namespace p720::store {
 
-// A queued write: what the writer runs, and how it answers.
-struct SqlStore::Job {
-  // Runs inside the batch transaction; returns false when its changes must be rolled back.
-  std::function<bool(SqlConnection&)> body;
-  // Called when the job could not be done (its batch could not commit, or its SQL failed): the
-  // job's result becomes that error, which a client sees (never SQL: see unavailable()).
-  std::function<void(Error)> fail;
-  // Runs after the batch committed (or failed), on the writer thread. May delete the job, so it
-  // is moved out before it is called.
-  std::function<void()> finish;
-  std::string key;  // the user whose rows it writes ("" = any writer)
-  // A purchase: its command, screened before the batch runs (`take` receives a refusal).
-  // `together` (MariaDB, no Idempotency-Key): written with the batch's other such purchases in
-  // a few set-based statements (purchase_together), `take` receiving the result; `body` still
-  // runs it on its own when the batch must fall back or be re-run.
-  std::shared_ptr<const PurchaseCommand> purchase;
-  bool together = false;
-  // The body decides before it writes, so when it fails it has written nothing: it needs no
-  // savepoint of its own (SQLite purchases without an Idempotency-Key; see purchase_tx). SQLite
-  // only: run_unguarded's guard against a failure midway needs total_changes().
-  bool decides_first = false;
-  std::function<void(Result<PurchaseRecord>)> take;
-  bool probe = false;  // a health probe (probe_async): its batch's outcome says nothing of real writes
-};
+// SqlStore::Job is WriteEngine::Job (write_engine.h).
 
 namespace parts {
 
@@ -59,6 +36,8 @@ inline Error already_sold(std::vector<int> tickets) {
 
 // The wallet's balance (0 for a user never seen).
 long long balance_of(SqlConnection& c, const std::string& user);
+// Whether the wallet can take `amount` more without passing kMaxBalance (domain/rules.h).
+bool fits_wallet(SqlConnection& c, const std::string& user, long long amount);
 // Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
 // The ledger line's id is then c.last_insert_id().
 long long credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,

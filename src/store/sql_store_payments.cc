@@ -49,8 +49,9 @@ std::string withdrawal_event(const Withdrawal& w, long long balance, const std::
       .dump();
 }
 
-Error order_not_found() { return make_error(ErrorCode::kNotFound, "주문을 찾을 수 없습니다."); }
-Error over_cap() { return make_error(ErrorCode::kInvalidRequest, "예치금 한도(1,000조 원)를 넘게 충전할 수 없습니다."); }
+Error order_not_found() { return make_error(ErrorCode::kNotFound, Subject::kOrder); }
+Error over_cap() { return make_error(ErrorCode::kInvalidRequest, Subject::kBalanceCap); }
+Error withdrawal_not_found() { return make_error(ErrorCode::kNotFound, Subject::kWithdrawal); }
 
 }  // namespace
 
@@ -58,7 +59,7 @@ Result<PaymentOrder> SqlStore::create_order(const PaymentOrder& o) {
   PaymentOrder out = o;
   out.status = "PENDING";
   auto st = write_job([&](SqlConnection& c) -> Status {
-    if (o.amount > kMaxBalance - balance_of(c, o.user_id)) return over_cap();
+    if (!fits_wallet(c, o.user_id, o.amount)) return over_cap();
     c.query("INSERT INTO payment_orders (order_id, user_id, amount, status, created_at) VALUES (?, ?, ?, 'PENDING', ?)",
             {v(o.order_id), v(o.user_id), v(o.amount), v(o.created_at)});
     return Status::Ok();
@@ -79,18 +80,17 @@ Result<std::optional<PaymentOrder>> SqlStore::find_order(const std::string& orde
 
 Result<OrderSettlement> SqlStore::settle_order(const std::string& order_id, bool done, const std::string& payment_key,
                                                const std::string& message, const std::string& now) {
-  // The owner picks the writer, so this order's writes queue behind the owner's others; the
-  // row lock (MariaDB) orders them against other instances.
-  auto owner = find_order(order_id);
-  if (!owner.ok()) return owner.error();
-  if (!*owner) return order_not_found();
   OrderSettlement out;
-  auto st = write_job([&](SqlConnection& c) -> Status {
+  auto owner = [&](SqlConnection& c) {
+    auto o = load_order(c, order_id, false);
+    return o ? o->user_id : std::string();
+  };
+  auto st = change_owned(owner, order_not_found(), [&](SqlConnection& c) -> Status {
     auto order = load_order(c, order_id, true);
     if (!order) return order_not_found();
     out = OrderSettlement{*order, 0, false};
     if (done && order->status != "DONE") {
-      if (order->amount > kMaxBalance - balance_of(c, order->user_id)) return over_cap();
+      if (!fits_wallet(c, order->user_id, order->amount)) return over_cap();
       c.query("UPDATE payment_orders SET status = 'DONE', payment_key = ?, message = '', settled_at = ? WHERE order_id = ?",
               {v(payment_key), v(now), v(order_id)});
       out.balance = credit(c, order->user_id, order->amount, "DEPOSIT", "order:" + order_id, now);
@@ -116,7 +116,7 @@ Result<OrderSettlement> SqlStore::settle_order(const std::string& order_id, bool
     }
     out.balance = balance_of(c, order->user_id);
     return Status::Ok();
-  }, owner->value().user_id);
+  });
   if (!st.ok()) return st.error();
   return out;
 }
@@ -144,7 +144,7 @@ Result<Withdrawal> SqlStore::request_withdrawal(const WithdrawalCommand& cmd) {
                           {v(cmd.user_id), v(cmd.idem_key)});
       if (!rows.empty()) {
         if (rows[0].s(0) != cmd.idem_hash)
-          return make_error(ErrorCode::kIdempotencyConflict, "같은 Idempotency-Key로 다른 요청을 보냈습니다.");
+          return make_error(ErrorCode::kIdempotencyConflict, Subject::kNone);
         out = *load_withdrawal(c, rows[0].i(1), false);
         out.replayed = true;
         return Status::Ok();
@@ -201,21 +201,16 @@ Result<std::vector<Withdrawal>> SqlStore::withdrawals(const std::optional<std::s
 
 Result<Withdrawal> SqlStore::finish_withdrawal(long long id, bool paid, const std::string& reason,
                                                const std::string& now) {
-  std::string owner;
-  auto found = read_job([&](SqlConnection& c) -> Status {
-    auto w = load_withdrawal(c, id, false);
-    if (w) owner = w->user_id;
-    return Status::Ok();
-  });
-  if (!found.ok()) return found.error();
-  auto not_found = [] { return make_error(ErrorCode::kNotFound, "출금 요청을 찾을 수 없습니다."); };
-  if (owner.empty()) return not_found();
   Withdrawal out;
-  auto st = write_job([&](SqlConnection& c) -> Status {
+  auto owner = [&](SqlConnection& c) {
+    auto w = load_withdrawal(c, id, false);
+    return w ? w->user_id : std::string();
+  };
+  auto st = change_owned(owner, withdrawal_not_found(), [&](SqlConnection& c) -> Status {
     auto w = load_withdrawal(c, id, true);
-    if (!w) return not_found();
+    if (!w) return withdrawal_not_found();
     if (w->status != "REQUESTED")
-      return make_error(ErrorCode::kAlreadyProcessed, "이미 처리된 출금 요청입니다 (" + w->status + ").");
+      return make_error(ErrorCode::kAlreadyProcessed, Subject::kWithdrawal, w->status);
     c.query("UPDATE withdrawals SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'REQUESTED'",
             {v(std::string(paid ? "PAID" : "FAILED")), v(reason), v(now), v(id)});
     out = *w;
@@ -228,7 +223,7 @@ Result<Withdrawal> SqlStore::finish_withdrawal(long long id, bool paid, const st
                                    : credit(c, w->user_id, w->amount, "REFUND", withdrawal_ref(id), now);
     if (outbox_) add_event(c, "withdrawal", withdrawal_event(out, balance, now), now);
     return Status::Ok();
-  }, owner);
+  });
   if (!st.ok()) return st.error();
   return out;
 }

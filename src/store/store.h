@@ -434,7 +434,7 @@ class Store {
   virtual Result<bool> session_active(long long /*session_id*/) { return unsupported(); }
 
  protected:
-  static Error unsupported() { return make_error(ErrorCode::kInternal, "accounts are not supported by this store"); }
+  static Error unsupported() { return make_error(ErrorCode::kInternal, Subject::kAccount); }
 };
 
 }  // namespace p720::store

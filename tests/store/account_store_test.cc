@@ -18,19 +18,9 @@
 namespace p720::store {
 namespace {
 
-class AccountStore : public ::testing::TestWithParam<std::string> {
+class AccountStore : public StoreTest {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720acct"));
-    store_ = open();
-  }
-
-  void TearDown() override {
-    store_.reset();
-    db_.drop();
-  }
-
-  std::unique_ptr<Store> open() { return std::make_unique<SqlStore>(db_.factory()); }
+  AccountStore() : StoreTest("p720acct") {}
 
   static Account account(const std::string& email) {
     Account a;
@@ -40,9 +30,6 @@ class AccountStore : public ::testing::TestWithParam<std::string> {
     a.birth_date = "1990-05-17";
     return a;
   }
-
-  TestDatabase db_;
-  std::unique_ptr<Store> store_;
 };
 
 constexpr long long kNow = 1'800'000'000;
@@ -166,8 +153,7 @@ TEST_P(AccountStore, TwoStoresRacingForOneEmailMakeOneAccount) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AccountStore, ::testing::Values("sqlite", "mariadb"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, AccountStore, backends(), backend_name);
 
 }  // namespace
 }  // namespace p720::store

@@ -16,17 +16,9 @@ namespace {
 
 constexpr int kRound = 343;
 
-class AnnuityStore : public ::testing::TestWithParam<std::string> {
+class AnnuityStore : public StoreTest {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720ann"));
-    store_ = open();
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.drop();
-  }
-  std::unique_ptr<Store> open() { return std::make_unique<SqlStore>(db_.factory(), 256, true); }
+  AnnuityStore() : StoreTest("p720ann", /*outbox=*/true) {}
 
   // alice holds the 1st prize (2조 123456) and a 3rd (1조 923456) of round 343, settled.
   long long settle_round() {
@@ -49,9 +41,6 @@ class AnnuityStore : public ::testing::TestWithParam<std::string> {
   static InstallmentPayment installment(long long ticket, const std::string& month) {
     return InstallmentPayment{ticket, month, 7'000'000, 1'400'000, 140'000, "2026-12-20T00:00:05+09:00"};
   }
-
-  TestDatabase db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(AnnuityStore, AnInstallmentIsPaidOnceEvenWhenTwoStoresRaceForIt) {
@@ -191,8 +180,7 @@ TEST_P(AnnuityStore, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   EXPECT_EQ(winners.load(), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AnnuityStore, ::testing::Values("sqlite", "mariadb"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, AnnuityStore, backends(), backend_name);
 
 }  // namespace
 }  // namespace p720::store

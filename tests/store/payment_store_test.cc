@@ -17,19 +17,9 @@ namespace {
 
 constexpr const char* kAt = "2026-11-24T12:00:00+09:00";
 
-class PaymentStore : public ::testing::TestWithParam<std::string> {
+class PaymentStore : public StoreTest {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720pay"));
-    store_ = open();
-  }
-
-  void TearDown() override {
-    store_.reset();
-    db_.drop();
-  }
-
-  std::unique_ptr<Store> open() { return std::make_unique<SqlStore>(db_.factory()); }
+  PaymentStore() : StoreTest("p720pay") {}
 
   PaymentOrder make_order(const std::string& id, const std::string& user, long long amount) {
     auto o = store_->create_order(PaymentOrder{id, user, amount, "", "", "", kAt, ""});
@@ -51,9 +41,6 @@ class PaymentStore : public ::testing::TestWithParam<std::string> {
     for (const auto& l : *lines) sum += l.amount;
     EXPECT_EQ(sum, *balance) << user;
   }
-
-  TestDatabase db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(PaymentStore, DoneCreditsOnceAndLaterSettlementsChangeNothing) {
@@ -193,8 +180,7 @@ TEST_P(PaymentStore, TwoStoresWithdrawingAtOnceNeverOverdraw) {
   expect_ledger_matches("o");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PaymentStore, ::testing::Values("sqlite", "mariadb"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, PaymentStore, backends(), backend_name);
 
 }  // namespace
 }  // namespace p720::store

@@ -64,4 +64,33 @@ class TestDatabase {
   std::unique_ptr<MysqlConnection> admin_;
 };
 
+// A store test run on each backend (INSTANTIATE_TEST_SUITE_P(Backends, X, backends(),
+// backend_name)): SetUp gives it a database of its own and opens store_ on it.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // `prefix` names the test's database; `outbox`: the store writes outbox events.
+  explicit StoreTest(std::string prefix, bool outbox = false) : prefix_(std::move(prefix)), outbox_(outbox) {}
+
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), prefix_));
+    store_ = open();
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.drop();
+  }
+  // Another store on the same database (an instance of its own).
+  std::unique_ptr<Store> open() { return std::make_unique<SqlStore>(db_.factory(), 256, outbox_); }
+
+  TestDatabase db_;
+  std::unique_ptr<Store> store_;
+
+ private:
+  std::string prefix_;
+  bool outbox_;
+};
+
+inline auto backends() { return ::testing::Values("sqlite", "mariadb"); }
+inline std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
 }  // namespace p720::store
