@@ -15,16 +15,9 @@ namespace {
 constexpr int kRound = 91;
 constexpr long long kPrice = 1000;
 
-class PurchaseOrder : public ::testing::TestWithParam<std::string> {
+class PurchaseOrder : public StoreTest {
  protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720order"));
-    store_ = std::make_unique<SqlStore>(db_.factory());
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.drop();
-  }
+  PurchaseOrder() : StoreTest("p720order") {}
 
   static PurchaseCommand cmd(const std::string& user, std::vector<int> tickets, int limit, std::string key = "") {
     return PurchaseCommand{user, kRound, std::move(tickets), kPrice, limit, "2026-11-24T12:00:00+09:00", key,
@@ -82,9 +75,6 @@ class PurchaseOrder : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(store_->deposit("seller", 10 * kPrice, "t", "t").ok());
     ASSERT_TRUE(store_->purchase(cmd("seller", {500}, 100)).ok());
   }
-
-  TestDatabase db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(PurchaseOrder, OneByOne) {

@@ -19,11 +19,9 @@ namespace {
 
 constexpr int kRound = 77;
 
-class Settlement : public ::testing::TestWithParam<std::string> {
+class Settlement : public StoreTest {
  protected:
-  void SetUp() override { ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), "p720settle")); }
-  void TearDown() override { db_.drop(); }
-  TestDatabase db_;
+  Settlement() : StoreTest("p720settle") {}
 };
 
 // Tickets that match each rule (a few per rule: its value plus multiples of its modulus), and a
@@ -43,7 +41,7 @@ std::set<int> probe_tickets(const std::vector<ResultRule>& rules) {
 
 // Every bought ticket's stored result is the domain's: result_of for a drawn round, -1 for none.
 TEST_P(Settlement, EveryTicketGetsTheDomainsResult) {
-  SqlStore store(db_.factory());
+  SqlStore& store = *store_;
   // The bonus shares the winning number's last five digits: 8 outranks 3 for the bonus ticket.
   const DrawNumbers nums{3, 123456, 923456};
   const auto tickets = probe_tickets(result_rules(nums));

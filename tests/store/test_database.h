@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "store/mysql_connection.h"
 #include "store/sql_store.h"
@@ -62,6 +63,25 @@ class TestDatabase {
 
  private:
   std::unique_ptr<MysqlConnection> admin_;
+};
+
+// A test run once per backend (its parameter: "sqlite" or "mariadb") on a database of its own,
+// with a SqlStore on it. `prefix` names the database.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  explicit StoreTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(db_.create(GetParam(), prefix_));
+    store_ = std::make_unique<SqlStore>(db_.factory());
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.drop();
+  }
+
+  std::string prefix_;
+  TestDatabase db_;
+  std::unique_ptr<SqlStore> store_;
 };
 
 }  // namespace p720::store
