@@ -24,8 +24,8 @@ uint32_t secure_below(uint32_t bound) {
 
 DrawNumbers random_draw() {
   DrawNumbers d{static_cast<int>(secure_below(kGroups)) + 1, static_cast<int>(secure_below(kNumbersPerGroup)), 0};
-  do d.bonus_digits = static_cast<int>(secure_below(kNumbersPerGroup));
-  while (d.bonus_digits == d.digits);
+  do d.bonus = static_cast<int>(secure_below(kNumbersPerGroup));
+  while (d.bonus == d.digits);
   return d;
 }
 
@@ -43,9 +43,9 @@ Result<RecordedDraw> Draws::record(const Actor& actor, int round, std::optional<
     if (*existing) return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
     numbers = random_draw();
   }
-  if (numbers->digits == numbers->bonus_digits)
+  if (numbers->digits == numbers->bonus)
     return make_error(ErrorCode::kInvalidRequest, "보너스 번호는 1등 번호와 달라야 합니다.");
-  store::DrawRecord want{round, numbers->group, numbers->digits, numbers->bonus_digits, calendar_.draw_date(round), false};
+  store::DrawRecord want{round, numbers->group, numbers->digits, numbers->bonus, calendar_.draw_date(round), false};
   auto rec = store_.record_draw(want);
   if (!rec.ok()) return rec.error();
   if (auto s = store_.settle_draw(round, format_kst(clock_.now())); !s.ok()) return s.error();

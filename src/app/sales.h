@@ -15,7 +15,9 @@
 #include "app/holds.h"
 #include "app/sold_cache.h"
 #include "domain/calendar.h"
+#include "domain/rules.h"
 #include "domain/status.h"
+#include "domain/ticket.h"
 #include "store/store.h"
 
 namespace p720::app {
@@ -25,12 +27,13 @@ struct Actor {
   bool admin = false;
 };
 
+// Defaults are the domain's (domain/rules.h, domain/ticket.h); config.cc may override them.
 struct SalesConfig {
   int hold_seconds = 600;  // 0 turns holds off
-  int max_cart_items = 20;
-  int max_tickets_per_request = 20;
-  int round_limit = 100;
-  long long price = 1000;
+  int max_cart_items = kMaxCartItems;
+  int max_tickets_per_request = kMaxTicketsPerRequest;
+  int round_limit = kDefaultRoundLimit;
+  long long price = kTicketPrice;
   bool demo = false;
 };
 
@@ -43,10 +46,6 @@ struct TicketSpec {
 struct CartEntry {
   store::CartItem item;
   std::optional<Instant> hold_expires;
-};
-
-struct Purchase {
-  store::PurchaseRecord record;
 };
 
 class Sales {

@@ -4,7 +4,7 @@
 namespace p720 {
 namespace {
 
-bool valid_index(int index) { return index >= 0 && index < kTicketsPerRound; }
+bool valid_ticket(int ticket) { return ticket >= 0 && ticket < kTicketsPerRound; }
 bool valid_group(int group) { return group >= 1 && group <= kGroups; }
 int group_begin(int group) { return (group - 1) * kNumbersPerGroup; }
 
@@ -12,17 +12,17 @@ int group_begin(int group) { return (group - 1) * kNumbersPerGroup; }
 
 SoldIndex::SoldIndex() : tickets_(kTicketsPerRound), digits_(kNumbersPerGroup) {}
 
-bool SoldIndex::sold(int index) const { return valid_index(index) && tickets_.test(index); }
+bool SoldIndex::sold(int ticket) const { return valid_ticket(ticket) && tickets_.test(ticket); }
 
-bool SoldIndex::mark_sold(int index) {
-  if (!valid_index(index) || !tickets_.set(index)) return false;
-  digits_.set(index % kNumbersPerGroup);
+bool SoldIndex::mark_sold(int ticket) {
+  if (!valid_ticket(ticket) || !tickets_.set(ticket)) return false;
+  digits_.set(ticket % kNumbersPerGroup);
   return true;
 }
 
-void SoldIndex::unmark(int index) {
-  if (!valid_index(index) || !tickets_.clear(index)) return;
-  const int digits = index % kNumbersPerGroup;
+void SoldIndex::unmark(int ticket) {
+  if (!valid_ticket(ticket) || !tickets_.clear(ticket)) return;
+  const int digits = ticket % kNumbersPerGroup;
   for (int g = 1; g <= kGroups; ++g) {
     if (tickets_.test(group_begin(g) + digits)) return;  // still sold elsewhere
   }

@@ -27,12 +27,12 @@ class SoldIndex {
  public:
   SoldIndex();
 
-  bool sold(int index) const;
-  // Returns false if the ticket was already sold (or the index is out of range).
-  bool mark_sold(int index);
+  bool sold(int ticket) const;
+  // Returns false if the ticket was already sold (or `ticket` is not 0..4,999,999).
+  bool mark_sold(int ticket);
   // Undoes mark_sold (for rebuilds and tests). A digit value stays marked as long as any
   // group's ticket with those digits is still sold.
-  void unmark(int index);
+  void unmark(int ticket);
 
   // Unsold tickets of group 1..5; 0 for any other group.
   int unsold_in_group(int group) const;

@@ -18,9 +18,9 @@ std::optional<Ticket> Ticket::make(int group, int digits) {
   return Ticket{group, digits};
 }
 
-Ticket Ticket::from_index(int index) {
-  assert(index >= 0 && index < kTicketsPerRound);
-  return Ticket{index / kNumbersPerGroup + 1, index % kNumbersPerGroup};
+Ticket Ticket::from_index(int ticket) {
+  assert(ticket >= 0 && ticket < kTicketsPerRound);
+  return Ticket{ticket / kNumbersPerGroup + 1, ticket % kNumbersPerGroup};
 }
 
 std::string Ticket::number() const {

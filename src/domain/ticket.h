@@ -1,5 +1,6 @@
 // Tickets of Pension Lottery 720+: a group 1..5 and six digits, and the dense index
-// (0..4,999,999) that storage and the sold index use to name a ticket within a round.
+// (0..4,999,999) that storage and the sold index use to name a ticket within a round. A variable
+// or parameter holding that index is named `ticket` (`tickets` for several), as in TicketRow.
 #pragma once
 
 #include <array>
@@ -27,9 +28,9 @@ struct Ticket {
 
   // Returns nullopt when group is not 1..5 or digits is not 0..999999.
   static std::optional<Ticket> make(int group, int digits);
-  // Precondition: 0 <= index < kTicketsPerRound (checked by assert only; callers own
+  // Precondition: 0 <= ticket < kTicketsPerRound (checked by assert only; callers own
   // their indexes, so a bad one is a bug, not a client error).
-  static Ticket from_index(int index);
+  static Ticket from_index(int ticket);
 
   int index() const { return (group - 1) * kNumbersPerGroup + digits; }
   // Always six characters with leading zeros, e.g. "049309".

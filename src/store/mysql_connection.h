@@ -32,10 +32,10 @@ MysqlParams parse_mysql_url(const std::string& url);
 
 // One connection to MariaDB. Not thread-safe: one per thread, like every SqlConnection.
 //
-// Isolation is READ COMMITTED: every statement sees the latest committed data, so the limit
-// count and the idempotency lookup that follow the conditional debit (which locks the buyer's
-// wallet row) see what any other instance committed before that lock was granted. Correctness
-// never rests on a read: UNIQUE (round, ticket) and `UPDATE ... WHERE balance >= ?` decide.
+// Isolation is READ COMMITTED: every statement sees the latest committed data, so a purchase's
+// balance and limit count, read with the buyer's wallet row locked (FOR UPDATE), and the sold
+// tickets read after that lock see what any other instance committed before it was granted. A
+// ticket sold by a transaction still open is refused by UNIQUE (round, ticket) at the insert.
 class MysqlConnection final : public SqlConnection {
  public:
   // Connects; when the database does not exist yet it is created (utf8mb4). Throws SqlError

@@ -14,6 +14,7 @@
 
 #include "domain/calendar.h"
 #include "domain/prize.h"
+#include "domain/purchase.h"
 #include "domain/rules.h"
 #include "domain/ticket.h"
 #include "store/migrations.h"
@@ -117,20 +118,60 @@ std::vector<int> sold_among(SqlConnection& c, int round, const std::vector<int>&
   return sold;
 }
 
-// MariaDB: takes `amount` from the wallet if it holds that much (locking the row); the new
-// balance, or nullopt. (SQLite decides before writing: purchase_tx.)
-std::optional<long long> debit(SqlConnection& c, const std::string& user, long long amount) {
-  c.query("UPDATE wallets SET balance = balance - ? WHERE user_id = ? AND balance >= ?", {v(amount), v(user), v(amount)});
-  if (c.changes() != 1) return std::nullopt;
-  return balance_of(c, user);
-}
+// What a purchase is decided on (domain/purchase.h), read with the locks that keep it true until
+// the transaction ends: the buyer's balance and tickets owned in the round, the sold ones among
+// the request, and whether the cart may hold any of them (else there is nothing to take out).
+struct PurchaseRead {
+  BuyerState buyer;  // balance 0 without a wallet
+  std::vector<int> sold;
+  bool in_cart = true;
+};
 
-// MariaDB: adds n to the tickets the user owns in the round; returns the new count.
-long long add_owned(SqlConnection& c, const std::string& user, int round, long long n) {
-  c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
-          "ON DUPLICATE KEY UPDATE tickets = tickets + VALUES(tickets)",
-          {v(user), v(round), v(n)});
-  return c.query("SELECT tickets FROM user_rounds WHERE user_id = ? AND round = ?", {v(user), v(round)}).at(0).i(0);
+PurchaseRead read_for_purchase(SqlConnection& c, const PurchaseCommand& cmd) {
+  PurchaseRead out;
+  if (cmd.tickets.empty()) return out;  // refused before anything is read (no "IN ()" either)
+  Params in;
+  for (int t : cmd.tickets) in.push_back(v(t));
+  if (c.dialect() == Dialect::kSqlite) {
+    // SQLite: this transaction is the database's only writer, so what it reads stays true until
+    // it commits. One statement reads it all; the sold ones are listed only when there are some.
+    // (No RETURNING in the writes: SQLite implements it with a temporary table, ~20,000
+    // instructions a statement.)
+    Params p{v(cmd.round)};
+    p.insert(p.end(), in.begin(), in.end());
+    p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
+    auto rows = c.query("SELECT w.balance, COALESCE(r.tickets, 0),"
+                        " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
+                            placeholders(cmd.tickets.size()) +
+                            ")),"
+                            " EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
+                            " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ?"
+                            " WHERE w.user_id = ?",
+                        p);
+    if (rows.empty()) return out;
+    out.buyer = BuyerState{rows[0].i(0), rows[0].i(1)};
+    if (rows[0].i(2)) out.sold = sold_among(c, cmd.round, cmd.tickets);
+    out.in_cart = rows[0].i(3) != 0;
+    return out;
+  }
+  // MariaDB: lock the buyer's wallet (then the round count) first, which serialises this buyer's
+  // purchases across instances; the sold ones are read in the same round trip, after the lock. A
+  // ticket sold by a transaction not yet committed is not seen: its insert then fails on
+  // UNIQUE (round, ticket) and purchase_tx reports it.
+  Params by_round{v(cmd.round)};
+  by_round.insert(by_round.end(), in.begin(), in.end());
+  auto found = c.query_multi({
+      {"SELECT w.balance, COALESCE(r.tickets, 0) FROM wallets w FORCE INDEX (PRIMARY)"
+       " LEFT JOIN user_rounds r FORCE INDEX (PRIMARY) ON r.user_id = w.user_id AND r.round = ? WHERE w.user_id = ? FOR UPDATE",
+       {v(cmd.round), v(cmd.user_id)}},
+      {"SELECT ticket FROM tickets WHERE round = ? AND ticket IN (" + placeholders(cmd.tickets.size()) +
+           ") ORDER BY ticket",
+       by_round},
+  });
+  if (found.size() != 2) throw SqlError(SqlError::Kind::kOther, "purchase: unexpected read results");
+  if (!found[0].empty()) out.buyer = BuyerState{found[0][0].i(0), found[0][0].i(1)};
+  for (const auto& r : found[1]) out.sold.push_back(static_cast<int>(r.i(0)));
+  return out;
 }
 
 PurchaseRecord load_purchase(SqlConnection& c, long long id) {
@@ -156,6 +197,21 @@ Result<std::optional<PurchaseRecord>> find_replay(SqlConnection& c, const std::s
 }
 
 }  // namespace
+
+std::string parts::winning_condition(const std::vector<ResultRule>& rules, Params& p) {
+  std::string sql;
+  for (const auto& f : winning_filter(rules)) {
+    sql += sql.empty() ? "(" : " OR ";
+    if (f.modulus == 0) {
+      sql += "ticket = ?";
+    } else {
+      sql += "ticket % ? = ?";
+      p.push_back(v(f.modulus));
+    }
+    p.push_back(v(f.value));
+  }
+  return sql.empty() ? "0 = 1" : sql + ")";
+}
 
 void parts::add_ledger_tax(SqlConnection& c, long long ledger_id, long long gross, long long income, long long local) {
   c.query(q::kAddLedgerTax, {v(ledger_id), v(gross), v(income), v(local)});
@@ -339,49 +395,21 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
         return std::move(**again);
       }
     }
-    const long long amount = cmd.price * static_cast<long long>(cmd.tickets.size());
-    const auto count = static_cast<long long>(cmd.tickets.size());
-    std::optional<long long> after;
-    bool in_cart = true;  // the cart may hold some of the tickets
-    if (dialect_ == Dialect::kSqlite) {
-      // SQLite: this transaction is the database's only writer, so what it reads stays true
-      // until it commits. Decide first, in the order of the checks below, so that a refused
-      // purchase writes nothing (it needs no savepoint), then write plainly: no RETURNING,
-      // which SQLite implements with a temporary table (~20,000 instructions a statement).
-      // One statement reads all it needs: balance, tickets owned, whether any ticket is sold,
-      // whether the cart holds any ticket of the round (else there is nothing to take out).
-      Params p{v(cmd.round)};
-      for (int t : cmd.tickets) p.push_back(v(t));
-      p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
-      auto read = c.query("SELECT w.balance, COALESCE(r.tickets, 0),"
-                          " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
-                              placeholders(cmd.tickets.size()) +
-                              ")),"
-                              " EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
-                              " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ?"
-                              " WHERE w.user_id = ?",
-                          p);
-      const long long balance = read.empty() ? 0 : read[0].i(0);
-      if (read.empty() || balance < amount) return not_enough_money();
-      const long long owned_after = read[0].i(1) + count;
-      if (owned_after > cmd.round_limit) return limit_exceeded();
-      if (read[0].i(2)) return already_sold(sold_among(c, cmd.round, cmd.tickets));
-      in_cart = read[0].i(3) != 0;
-      c.query("UPDATE wallets SET balance = ? WHERE user_id = ?", {v(balance - amount), v(cmd.user_id)});
-      c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
-              "ON CONFLICT (user_id, round) DO UPDATE SET tickets = excluded.tickets",
-              {v(cmd.user_id), v(cmd.round), v(owned_after)});
-      after = balance - amount;
-    } else {
-      // The conditional debit locks the buyer's wallet row (MariaDB), which also serialises this
-      // buyer's limit check below across instances.
-      after = debit(c, cmd.user_id, amount);
-      if (!after) return not_enough_money();
-      if (add_owned(c, cmd.user_id, cmd.round, count) > cmd.round_limit) return limit_exceeded();
-    }
+    // Read what the decision needs, decide (domain/purchase.h), then write what it answers. The
+    // refusals write nothing, so a purchase without an Idempotency-Key needs no savepoint on SQLite.
+    const PurchaseRead read = read_for_purchase(c, cmd);
+    const auto decision = decide_purchase(read.buyer, purchase_request(cmd), read.sold);
+    if (const auto* no = std::get_if<PurchaseRefused>(&decision)) return refused(*no);
+    const auto& ok = std::get<PurchaseAccepted>(decision);
+    const long long amount = ok.amount, after = ok.balance_after;
+    c.query("UPDATE wallets SET balance = ? WHERE user_id = ?", {v(ok.balance_after), v(cmd.user_id)});
+    c.query(std::string("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) ") +
+                (dialect_ == Dialect::kSqlite ? "ON CONFLICT (user_id, round) DO UPDATE SET tickets = excluded.tickets"
+                                              : "ON DUPLICATE KEY UPDATE tickets = VALUES(tickets)"),
+            {v(cmd.user_id), v(cmd.round), v(ok.owned_after)});
     c.query("INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?)",
-            {v(cmd.user_id), v(cmd.round), v(amount), v(*after), v(cmd.created_at)});
-    PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, *after, cmd.created_at, {}, false};
+            {v(cmd.user_id), v(cmd.round), v(amount), v(after), v(cmd.created_at)});
+    PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, after, cmd.created_at, {}, false};
     for (int t : cmd.tickets) {
       try {
         c.query("INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -394,8 +422,8 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
       rec.tickets.push_back(TicketRow{c.last_insert_id(), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
     }
     c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, 'PURCHASE', ?, ?, ?, ?)",
-            {v(cmd.user_id), v(-amount), v(*after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
-    if (in_cart) {
+            {v(cmd.user_id), v(-amount), v(after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
+    if (read.in_cart) {
       Params p{v(cmd.user_id), v(cmd.round)};
       for (int t : cmd.tickets) p.push_back(v(t));
       c.query("DELETE FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" +
@@ -504,16 +532,9 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
     // then finds it settled, so prizes are credited once (rolled back with the job on failure).
     c.query("UPDATE draws SET settled = 1 WHERE round = ? AND settled = 0", {v(round)});
     if (c.changes() != 1) return true;
-    const DrawNumbers nums{d.group, d.digits, d.bonus};
-    // Every winner of results 1..7 shares the winning number's last digit, and result 8 is the
-    // bonus digits: SQLite filters the round's tickets to those (~10%), and the domain's rules
-    // give each its exact result. Losers are not written at all (see kTicketSelect).
-    const auto rules = result_rules(nums);
-    auto result_for = [&](int t) {
-      for (const auto& r : rules)
-        if (r.modulus == 0 ? t == r.value : t % r.modulus == r.value) return r.result;
-      return -1;
-    };
+    // The domain's rules give each ticket its result, and the read is narrowed to the tickets
+    // that can win (winning_filter: ~10% of the round). Losers are not written (see kTicketSelect).
+    const auto rules = result_rules(DrawNumbers{d.group, d.digits, d.bonus});
     struct Winner {
       long long id;
       int ticket;
@@ -521,11 +542,12 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
       std::string user;
     };
     std::vector<Winner> winners;
-    c.each("SELECT id, ticket, user_id FROM tickets WHERE round = ? AND (ticket % 10 = ? OR ticket % 1000000 = ?)",
-           {v(round), v(d.digits % 10), v(d.bonus)}, [&](SqlRow& row) {
-             const int t = static_cast<int>(row.i(1));
-             if (int res = result_for(t); res > 0) winners.push_back({row.i(0), t, res, row.s(2)});
-           });
+    Params p{v(round)};
+    const std::string may_win = winning_condition(rules, p);
+    c.each("SELECT id, ticket, user_id FROM tickets WHERE round = ? AND " + may_win, p, [&](SqlRow& row) {
+      const int t = static_cast<int>(row.i(1));
+      if (int res = result_among(t, rules); res > 0) winners.push_back({row.i(0), t, res, row.s(2)});
+    });
     // One-time prizes are withheld per ticket (tax.* rules); a ticket taxed keeps a prize_taxes
     // row, and each winner's one PRIZE line carries the net with its gross and tax.
     const TaxRules tax = [&] {

@@ -13,7 +13,7 @@ using namespace parts;
 bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs, bool whole) {
   // 1. Lock the buyers' wallets (in key order: every instance locks them in the same order), then
   //    read their round counts and which of the tickets are sold. The wallet lock serialises a
-  //    buyer's purchases across instances, as the conditional debit does in purchase_tx.
+  //    buyer's purchases across instances, as purchase_tx's locking read does.
   std::set<std::string> users;
   std::set<int> rounds, tickets;
   for (const Job* j : jobs) {
@@ -52,52 +52,32 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
     return false;
   }
   if (found.size() != 3) throw SqlError(SqlError::Kind::kOther, "purchase batch: unexpected read results");
-  std::map<std::string, long long> balance;
-  for (const auto& r : found[0]) balance[r.s(0)] = r.i(1);
-  std::map<std::pair<std::string, int>, long long> owned;
-  for (const auto& r : found[1]) owned[{r.s(0), static_cast<int>(r.i(1))}] = r.i(2);
-  std::set<std::pair<int, int>> sold;
-  for (const auto& r : found[2]) sold.insert({static_cast<int>(r.i(0)), static_cast<int>(r.i(1))});
+  // 2. Decide each purchase in order against the running state (domain PurchaseRun): as purchase_tx
+  //    would one by one, each seeing the earlier ones' debits, round counts and sold tickets.
+  PurchaseRun run;
+  for (const auto& r : found[0]) run.set_balance(r.s(0), r.i(1));
+  for (const auto& r : found[1]) run.set_owned(r.s(0), static_cast<int>(r.i(1)), r.i(2));
+  for (const auto& r : found[2]) run.set_sold(static_cast<int>(r.i(0)), static_cast<int>(r.i(1)));
 
   together_ += static_cast<long long>(jobs.size());
-  // 2. Decide each purchase in order, with the checks of purchase_tx in its order.
   struct Accepted {
     const Job* job;
     long long amount, balance_after;
   };
   std::vector<Accepted> accepted;
   std::vector<std::optional<Result<PurchaseRecord>>> answers(jobs.size());
-  std::map<std::string, long long> debits;
-  std::map<std::pair<std::string, int>, long long> added;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const PurchaseCommand& cmd = *jobs[i]->purchase;
-    const long long n = static_cast<long long>(cmd.tickets.size());
-    const long long amount = cmd.price * n;
-    auto wallet = balance.find(cmd.user_id);
-    if (wallet == balance.end() || wallet->second < amount) {
-      answers[i] = not_enough_money();
+    const auto decision = run.decide(cmd.user_id, purchase_request(cmd));
+    if (const auto* no = std::get_if<PurchaseRefused>(&decision)) {
+      answers[i] = refused(*no);
       continue;
     }
-    long long& own = owned[{cmd.user_id, cmd.round}];
-    if (own + n > cmd.round_limit) {
-      answers[i] = limit_exceeded();
-      continue;
-    }
-    std::vector<int> taken;
-    for (int t : cmd.tickets)
-      if (sold.count({cmd.round, t})) taken.push_back(t);
-    if (!taken.empty()) {
-      std::sort(taken.begin(), taken.end());
-      answers[i] = already_sold(std::move(taken));
-      continue;
-    }
-    wallet->second -= amount;
-    own += n;
-    debits[cmd.user_id] += amount;
-    added[{cmd.user_id, cmd.round}] += n;
-    for (int t : cmd.tickets) sold.insert({cmd.round, t});
-    accepted.push_back({jobs[i], amount, wallet->second});
+    const auto& ok = std::get<PurchaseAccepted>(decision);
+    accepted.push_back({jobs[i], ok.amount, ok.balance_after});
   }
+  const auto& debits = run.debits();
+  const auto& added = run.added();
 
   // 3. Write the accepted purchases, one multi-row statement per table. A multi-row insert gets
   //    consecutive ids (checked at start), so purchase k is @p + k and its tickets @t + m.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "domain/prize.h"
+#include "domain/purchase.h"
 #include "store/sql_store.h"
 
 namespace p720::store {
@@ -28,10 +30,23 @@ inline std::string placeholders(size_t n) {
   return s;
 }
 
-inline Error not_enough_money() { return make_error(ErrorCode::kNotEnoughMoney, "예치금이 부족합니다."); }
-inline Error limit_exceeded() { return make_error(ErrorCode::kLimitExceeded, "회차당 구매 한도를 초과했습니다."); }
+// A purchase as the domain decides it (domain/purchase.h), and the Error of a refusal.
+inline PurchaseRequest purchase_request(const PurchaseCommand& cmd) {
+  return PurchaseRequest{cmd.round, cmd.tickets, cmd.price, cmd.round_limit};
+}
+inline Error not_enough_money() { return make_error(ErrorCode::kNotEnoughMoney, Subject::kNone); }
 inline Error already_sold(std::vector<int> tickets) {
-  return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(tickets));
+  return make_error(ErrorCode::kPurchaseDuplicated, Subject::kNone, {}, std::move(tickets));
+}
+inline Error refused(const PurchaseRefused& r) {
+  switch (r.reason) {
+    case PurchaseRefusal::kNoTickets: return make_error(ErrorCode::kInvalidRequest, Subject::kTickets);
+    case PurchaseRefusal::kBadPrice: return make_error(ErrorCode::kInternal, Subject::kAmount);
+    case PurchaseRefusal::kNotEnoughMoney: return not_enough_money();
+    case PurchaseRefusal::kLimitExceeded: return make_error(ErrorCode::kLimitExceeded, Subject::kNone);
+    case PurchaseRefusal::kSold: return already_sold(r.sold);
+  }
+  return make_error(ErrorCode::kInternal, Subject::kNone);
 }
 
 // The wallet's balance (0 for a user never seen).
@@ -47,6 +62,9 @@ void add_event(SqlConnection& c, const std::string& kind, const std::string& pay
 // MariaDB reads a row it will change with a lock, so a concurrent transaction of another
 // instance waits and then sees the change; SQLite's one writer needs nothing.
 inline const char* for_update(const SqlConnection& c) { return c.dialect() == Dialect::kMysql ? " FOR UPDATE" : ""; }
+// The SQL condition on `ticket` that every possible winner under `rules` meets (the OR of
+// domain winning_filter(rules)), its values appended to `p`: the settlement's prefilter.
+std::string winning_condition(const std::vector<ResultRule>& rules, Params& p);
 // Keeps a PRIZE or INSTALLMENT ledger line's gross and tax (the line's amount is the net).
 void add_ledger_tax(SqlConnection& c, long long ledger_id, long long gross, long long income, long long local);
 

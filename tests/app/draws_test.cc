@@ -102,7 +102,7 @@ TEST(DrawsTest, RandomDrawNeverRepeatsTheWinningDigitsAsBonus) {
     auto d = app::random_draw();
     ASSERT_GE(d.group, 1);
     ASSERT_LE(d.group, 5);
-    ASSERT_NE(d.digits, d.bonus_digits);
+    ASSERT_NE(d.digits, d.bonus);
     ASSERT_LT(d.digits, kNumbersPerGroup);
   }
 }

@@ -84,11 +84,75 @@ TEST(PrizeTest, ResultAgreesWithDigitComparisonForManyTickets) {
       while (suffix < 6 && t.digit(5 - suffix) == w.digit(5 - suffix)) ++suffix;
       int expected = -1;
       if (suffix == 6) expected = g == d.group ? 1 : 2;
-      else if (digits == d.bonus_digits) expected = 8;
+      else if (digits == d.bonus) expected = 8;
       else if (suffix >= 1) expected = 8 - suffix;
       ASSERT_EQ(result_of(t, d), expected) << g << " " << digits;
     }
   }
+}
+
+bool passes(int ticket, const std::vector<ResultRule>& filter) {
+  for (const auto& f : filter)
+    if (f.modulus == 0 ? ticket == f.value : ticket % f.modulus == f.value) return true;
+  return false;
+}
+
+// Every ticket of the round (all 5,000,000) that wins under `rules` passes winning_filter(rules);
+// returns how many pass, so a test can also see that the filter narrows.
+int check_filter_keeps_every_winner(const std::vector<ResultRule>& rules) {
+  const auto filter = winning_filter(rules);
+  int passing = 0;
+  for (int t = 0; t < kTicketsPerRound; ++t) {
+    const bool pass = passes(t, filter);
+    passing += pass;
+    if (result_among(t, rules) > 0 && !pass) {
+      ADD_FAILURE() << "winner " << t << " dropped by the prefilter";
+      return passing;
+    }
+  }
+  return passing;
+}
+
+TEST(PrizeTest, ResultAmongIsResultOf) {
+  const auto rules = result_rules(kDraw);
+  for (int t = 0; t < kTicketsPerRound; t += 997) EXPECT_EQ(result_among(t, rules), result_of(Ticket::from_index(t), kDraw));
+}
+
+TEST(PrizeTest, WinningFilterOfTheRealRules) {
+  // Every winner of 1..7 ends in the winning number's last digit; 8 is the bonus digits.
+  EXPECT_EQ(winning_filter(result_rules(kDraw)),
+            (std::vector<ResultRule>{{0, kNumbersPerGroup, 987650}, {0, 10, 6}}));
+  // A bonus ending in the same digit is covered by it: one condition.
+  EXPECT_EQ(winning_filter(result_rules(DrawNumbers{2, 123456, 999996})), (std::vector<ResultRule>{{0, 10, 6}}));
+  for (const DrawNumbers& d : {kDraw, DrawNumbers{2, 123456, 923456}, DrawNumbers{1, 0, 500000},
+                               DrawNumbers{5, 999999, 0}}) {
+    SCOPED_TRACE(d.digits);
+    const int passing = check_filter_keeps_every_winner(result_rules(d));
+    EXPECT_LE(passing, kTicketsPerRound / 10 + 5);  // ~10% of the round is read
+  }
+}
+
+// The prefilter follows the rules: change a rule and the filter changes with it, still keeping
+// every winner of the changed table (so the settlement, which reads through it, follows too).
+TEST(PrizeTest, WinningFilterFollowsChangedRules) {
+  const auto real = result_rules(kDraw);
+  // Variant 1: no "last digit" prize (result 7 dropped) — the filter narrows to two digits.
+  auto no_seven = real;
+  std::erase_if(no_seven, [](const ResultRule& r) { return r.result == 7; });
+  EXPECT_EQ(winning_filter(no_seven), (std::vector<ResultRule>{{0, kNumbersPerGroup, 987650}, {0, 100, 56}}));
+  EXPECT_LE(check_filter_keeps_every_winner(no_seven), kTicketsPerRound / 100 + 5);
+  // Variant 2: a new prize for the bonus's last three digits — the filter widens to them.
+  auto bonus_three = real;
+  bonus_three.push_back({9, 1000, kDraw.bonus % 1000});
+  EXPECT_EQ(winning_filter(bonus_three), (std::vector<ResultRule>{{0, 10, 6}, {0, 1000, 650}}));
+  check_filter_keeps_every_winner(bonus_three);
+  // Variant 3: only an exact ticket wins (1st prize alone): the filter is that ticket.
+  const std::vector<ResultRule> first_only = {real.front()};
+  EXPECT_EQ(winning_filter(first_only), (std::vector<ResultRule>{{0, 0, real.front().value}}));
+  EXPECT_EQ(check_filter_keeps_every_winner(first_only), 1);
+  // Variant 4: the same condition twice is kept once.
+  EXPECT_EQ(winning_filter({{3, 100, 5}, {4, 100, 5}}), (std::vector<ResultRule>{{0, 100, 5}}));
+  EXPECT_TRUE(winning_filter({}).empty());
 }
 
 TEST(PrizeTest, PrizeTable) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "store/mysql_connection.h"
 #include "store/sql_store.h"
