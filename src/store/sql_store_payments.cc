@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "domain/rules.h"
+#include "store/queries.h"
 #include "store/sql_store.h"
 #include "store/sql_store_parts.h"
 
@@ -152,7 +153,7 @@ Result<Withdrawal> SqlStore::request_withdrawal(const WithdrawalCommand& cmd) {
     }
     // The wallet row is locked (MariaDB) before the balance is compared, so two requests of
     // one user on two instances cannot both pass the check.
-    auto wallet = c.query(std::string("SELECT balance FROM wallets WHERE user_id = ?") + for_update(c), {v(cmd.user_id)});
+    auto wallet = c.query(q::kBalance + std::string(for_update(c)), {v(cmd.user_id)});
     const long long balance = wallet.empty() ? 0 : wallet[0].i(0);
     if (balance < cmd.amount) return not_enough_money();
     c.query("INSERT INTO withdrawals (user_id, amount, bank_code, account_number, holder_name, status, reason,"

@@ -15,7 +15,7 @@ namespace {
 
 SqlValue v(long long x) { return SqlValue{x}; }
 
-Error storage_full() { return make_error(ErrorCode::kStorageFull, Subject::kStore); }
+Error storage_full() { return make_error(ErrorCode::kStorageFull, Subject::kNone); }
 // A write that waited store.lock-wait-timeout-seconds for a row another transaction holds:
 // nothing of it was written.
 Error busy() { return make_error(ErrorCode::kUnavailable, Subject::kLockWait); }
@@ -414,7 +414,7 @@ void WriteEngine::probe_async(std::function<void(Status)> done) {
       [this, done = std::move(done)](Result<bool> r) {
         if (!r.ok()) return done(Status(r.error()));
         const int last = last_failure_;
-        done(last < 0 ? Status::Ok() : Status(make_error(static_cast<ErrorCode>(last), Subject::kStore)));
+        done(last < 0 ? Status::Ok() : Status(make_error(static_cast<ErrorCode>(last), Subject::kNone)));
       },
       "", nullptr, Job::Run::kSavepoint, /*probe=*/true);
 }
