@@ -63,8 +63,7 @@ using SoldView = std::function<bool(int ticket)>;
 PurchaseDecision decide_purchase(const BuyerState& buyer, const PurchaseRequest& request, const SoldView& is_sold);
 
 // The same with the sold tickets of the round given as a list (any order, may hold others).
-PurchaseDecision decide_purchase(const BuyerState& buyer, const PurchaseRequest& request,
-                                 const std::vector<int>& sold);
+PurchaseDecision decide_purchase(const BuyerState& buyer, const PurchaseRequest& request, const std::vector<int>& sold);
 
 // Decides a sequence of purchases against running state, as if each were decided (and, when
 // accepted, written) before the next: a later purchase sees the earlier ones' debits, round counts
