@@ -1,4 +1,4 @@
-// How a purchase is decided (SPEC §2 "Purchases"): the one place that says whether a buyer may buy
+// How a purchase is decided (SPEC §3 "Purchase"): the one place that says whether a buyer may buy
 // the requested tickets, in which order the refusals are checked, and what an accepted one writes.
 // Every write path of the store (SQLite and MariaDB, one by one and set-based) reads the state,
 // asks decide_purchase (or PurchaseRun for a batch), and writes what it answers.
