@@ -1,4 +1,4 @@
-// How a purchase is decided (SPEC §2 "Purchases"): the one place that says whether a buyer may buy
+// How a purchase is decided (SPEC §3 "Purchase"): the one place that says whether a buyer may buy
 // the requested tickets, in which order the refusals are checked, and what an accepted one writes.
 // Every write path of the store (SQLite and MariaDB, one by one and set-based) reads the state,
 // asks decide_purchase (or PurchaseRun for a batch), and writes what it answers.
@@ -63,8 +63,7 @@ using SoldView = std::function<bool(int ticket)>;
 PurchaseDecision decide_purchase(const BuyerState& buyer, const PurchaseRequest& request, const SoldView& is_sold);
 
 // The same with the sold tickets of the round given as a list (any order, may hold others).
-PurchaseDecision decide_purchase(const BuyerState& buyer, const PurchaseRequest& request,
-                                 const std::vector<int>& sold);
+PurchaseDecision decide_purchase(const BuyerState& buyer, const PurchaseRequest& request, const std::vector<int>& sold);
 
 // Decides a sequence of purchases against running state, as if each were decided (and, when
 // accepted, written) before the next: a later purchase sees the earlier ones' debits, round counts

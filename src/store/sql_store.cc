@@ -140,14 +140,15 @@ PurchaseRead read_for_purchase(SqlConnection& c, const PurchaseCommand& cmd) {
     Params p{v(cmd.round)};
     p.insert(p.end(), in.begin(), in.end());
     p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
-    auto rows = c.query("SELECT w.balance, COALESCE(r.tickets, 0),"
-                        " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
-                            placeholders(cmd.tickets.size()) +
-                            ")),"
-                            " EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
-                            " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ?"
-                            " WHERE w.user_id = ?",
-                        p);
+    auto rows = c.query(
+        "SELECT w.balance, COALESCE(r.tickets, 0),"
+        " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
+            placeholders(cmd.tickets.size()) +
+            ")),"
+            " EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
+            " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ?"
+            " WHERE w.user_id = ?",
+        p);
     if (rows.empty()) return out;
     out.buyer = BuyerState{rows[0].i(0), rows[0].i(1)};
     if (rows[0].i(2)) out.sold = sold_among(c, cmd.round, cmd.tickets);
@@ -162,7 +163,8 @@ PurchaseRead read_for_purchase(SqlConnection& c, const PurchaseCommand& cmd) {
   by_round.insert(by_round.end(), in.begin(), in.end());
   auto found = c.query_multi({
       {"SELECT w.balance, COALESCE(r.tickets, 0) FROM wallets w FORCE INDEX (PRIMARY)"
-       " LEFT JOIN user_rounds r FORCE INDEX (PRIMARY) ON r.user_id = w.user_id AND r.round = ? WHERE w.user_id = ? FOR UPDATE",
+       " LEFT JOIN user_rounds r FORCE INDEX (PRIMARY) ON r.user_id = w.user_id AND r.round = ?"
+       " WHERE w.user_id = ? FOR UPDATE",
        {v(cmd.round), v(cmd.user_id)}},
       {"SELECT ticket FROM tickets WHERE round = ? AND ticket IN (" + placeholders(cmd.tickets.size()) +
            ") ORDER BY ticket",
@@ -397,8 +399,8 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
     }
     // Read what the decision needs, decide (domain/purchase.h), then write what it answers. The
     // refusals write nothing, so a purchase without an Idempotency-Key needs no savepoint on SQLite.
-    const PurchaseRead read = read_for_purchase(c, cmd);
-    const auto decision = decide_purchase(read.buyer, purchase_request(cmd), read.sold);
+    const PurchaseRead state = read_for_purchase(c, cmd);
+    const auto decision = decide_purchase(state.buyer, purchase_request(cmd), state.sold);
     if (const auto* no = std::get_if<PurchaseRefused>(&decision)) return refused(*no);
     const auto& ok = std::get<PurchaseAccepted>(decision);
     const long long amount = ok.amount, after = ok.balance_after;
@@ -421,9 +423,10 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
       }
       rec.tickets.push_back(TicketRow{c.last_insert_id(), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
     }
-    c.query("INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, 'PURCHASE', ?, ?, ?, ?)",
-            {v(cmd.user_id), v(-amount), v(after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
-    if (read.in_cart) {
+    c.query(
+        "INSERT INTO ledger (user_id, kind, amount, balance_after, ref, created_at) VALUES (?, 'PURCHASE', ?, ?, ?, ?)",
+        {v(cmd.user_id), v(-amount), v(after), v("purchase:" + std::to_string(rec.id)), v(cmd.created_at)});
+    if (state.in_cart) {
       Params p{v(cmd.user_id), v(cmd.round)};
       for (int t : cmd.tickets) p.push_back(v(t));
       c.query("DELETE FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN (" +
@@ -486,7 +489,7 @@ Result<DrawRecord> SqlStore::record_draw(const DrawRecord& d) {
     if (!rows.empty()) {
       auto existing = draw_record(rows[0]);
       if (existing.group != d.group || existing.digits != d.digits || existing.bonus != d.bonus)
-        return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
+        return make_error(ErrorCode::kAlreadyDrawn, Subject::kDraw);
       return existing;
     }
     try {
@@ -499,7 +502,7 @@ Result<DrawRecord> SqlStore::record_draw(const DrawRecord& d) {
       if (rows.empty()) throw;
       auto existing = draw_record(rows[0]);
       if (existing.group != d.group || existing.digits != d.digits || existing.bonus != d.bonus)
-        return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
+        return make_error(ErrorCode::kAlreadyDrawn, Subject::kDraw);
       return existing;
     }
     auto rec = d;
@@ -525,7 +528,7 @@ Result<std::vector<DrawRecord>> SqlStore::draws() {
 Status SqlStore::settle_draw(int round, const std::string& now) {
   auto r = write<bool>([&](SqlConnection& c) -> Result<bool> {
     auto rows = c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(round)});
-    if (rows.empty()) return make_error(ErrorCode::kNotFound, "추첨 결과가 없습니다.");
+    if (rows.empty()) return make_error(ErrorCode::kNotFound, Subject::kDraw);
     auto d = draw_record(rows[0]);
     if (d.settled) return true;
     // Claim the settlement: another instance settling concurrently waits on this row lock and

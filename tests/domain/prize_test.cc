@@ -84,7 +84,8 @@ TEST(PrizeTest, ResultAgreesWithDigitComparisonForManyTickets) {
       while (suffix < 6 && t.digit(5 - suffix) == w.digit(5 - suffix)) ++suffix;
       int expected = -1;
       if (suffix == 6) expected = g == d.group ? 1 : 2;
-      else if (digits == d.bonus) expected = 8;
+      else if (digits == d.bonus)
+        expected = 8;
       else if (suffix >= 1) expected = 8 - suffix;
       ASSERT_EQ(result_of(t, d), expected) << g << " " << digits;
     }
@@ -115,17 +116,17 @@ int check_filter_keeps_every_winner(const std::vector<ResultRule>& rules) {
 
 TEST(PrizeTest, ResultAmongIsResultOf) {
   const auto rules = result_rules(kDraw);
-  for (int t = 0; t < kTicketsPerRound; t += 997) EXPECT_EQ(result_among(t, rules), result_of(Ticket::from_index(t), kDraw));
+  for (int t = 0; t < kTicketsPerRound; t += 997)
+    EXPECT_EQ(result_among(t, rules), result_of(Ticket::from_index(t), kDraw));
 }
 
 TEST(PrizeTest, WinningFilterOfTheRealRules) {
   // Every winner of 1..7 ends in the winning number's last digit; 8 is the bonus digits.
-  EXPECT_EQ(winning_filter(result_rules(kDraw)),
-            (std::vector<ResultRule>{{0, kNumbersPerGroup, 987650}, {0, 10, 6}}));
+  EXPECT_EQ(winning_filter(result_rules(kDraw)), (std::vector<ResultRule>{{0, kNumbersPerGroup, 987650}, {0, 10, 6}}));
   // A bonus ending in the same digit is covered by it: one condition.
   EXPECT_EQ(winning_filter(result_rules(DrawNumbers{2, 123456, 999996})), (std::vector<ResultRule>{{0, 10, 6}}));
-  for (const DrawNumbers& d : {kDraw, DrawNumbers{2, 123456, 923456}, DrawNumbers{1, 0, 500000},
-                               DrawNumbers{5, 999999, 0}}) {
+  for (const DrawNumbers& d :
+       {kDraw, DrawNumbers{2, 123456, 923456}, DrawNumbers{1, 0, 500000}, DrawNumbers{5, 999999, 0}}) {
     SCOPED_TRACE(d.digits);
     const int passing = check_filter_keeps_every_winner(result_rules(d));
     EXPECT_LE(passing, kTicketsPerRound / 10 + 5);  // ~10% of the round is read

@@ -76,10 +76,14 @@ TEST(PurchaseDecisionTest, RefusalOrderWhenSeveralApply) {
     const std::vector<int> sold = taken ? std::vector<int>{5} : std::vector<int>{};
     const auto d = decide_purchase(buyer, req({5}), sold);
     SCOPED_TRACE(mask);
-    if (poor) EXPECT_EQ(refusal(d), PurchaseRefusal::kNotEnoughMoney);
-    else if (over) EXPECT_EQ(refusal(d), PurchaseRefusal::kLimitExceeded);
-    else if (taken) EXPECT_EQ(refusal(d), PurchaseRefusal::kSold);
-    else EXPECT_EQ(accepted(d).amount, kTicketPrice);
+    if (poor)
+      EXPECT_EQ(refusal(d), PurchaseRefusal::kNotEnoughMoney);
+    else if (over)
+      EXPECT_EQ(refusal(d), PurchaseRefusal::kLimitExceeded);
+    else if (taken)
+      EXPECT_EQ(refusal(d), PurchaseRefusal::kSold);
+    else
+      EXPECT_EQ(accepted(d).amount, kTicketPrice);
   }
 }
 
@@ -141,16 +145,20 @@ TEST(PurchaseRunTest, LaterPurchasesSeeEarlierOnes) {
   EXPECT_EQ(refusal(run.decide("nobody", req({700}))), PurchaseRefusal::kNotEnoughMoney);  // no wallet
 
   EXPECT_EQ(run.debits(), (std::map<std::string, long long>{{"money", 3'000}, {"limit", 3'000}, {"other", 2'000}}));
-  EXPECT_EQ(run.added(), (std::map<std::pair<std::string, int>, long long>{
-                             {{"money", kRound}, 3}, {{"limit", kRound}, 1}, {{"limit", kRound + 1}, 2},
-                             {{"other", kRound}, 2}}));
+  EXPECT_EQ(run.added(),
+            (std::map<std::pair<std::string, int>, long long>{
+                {{"money", kRound}, 3}, {{"limit", kRound}, 1}, {{"limit", kRound + 1}, 2}, {{"other", kRound}, 2}}));
 }
 
 // One by one or as a run, the same answers: the run is decide_purchase with state carried over.
 TEST(PurchaseRunTest, AgreesWithOneByOne) {
-  const std::vector<std::pair<std::string, PurchaseRequest>> cmds = {
-      {"a", req({1, 2})}, {"b", req({2, 3})}, {"a", req({4}, kTicketPrice, 3)}, {"a", req({5}, kTicketPrice, 3)},
-      {"b", req({6, 7, 8})}, {"c", req({9})}, {"b", req({10})}};
+  const std::vector<std::pair<std::string, PurchaseRequest>> cmds = {{"a", req({1, 2})},
+                                                                     {"b", req({2, 3})},
+                                                                     {"a", req({4}, kTicketPrice, 3)},
+                                                                     {"a", req({5}, kTicketPrice, 3)},
+                                                                     {"b", req({6, 7, 8})},
+                                                                     {"c", req({9})},
+                                                                     {"b", req({10})}};
   PurchaseRun run;
   std::map<std::string, BuyerState> state = {{"a", {10'000, 0}}, {"b", {3'000, 0}}, {"c", {0, 0}}};
   for (const auto& [u, s] : state) run.set_balance(u, s.balance);
@@ -169,7 +177,7 @@ TEST(PurchaseRunTest, AgreesWithOneByOne) {
     }
   }
   EXPECT_EQ(state["a"].balance, 10'000 - 3'000);  // 1, 2, 4 bought; 5 over the limit of 3
-  EXPECT_EQ(state["b"].balance, 0);  // 2 sold, then 6..8 paid, then no money for 10
+  EXPECT_EQ(state["b"].balance, 0);               // 2 sold, then 6..8 paid, then no money for 10
 }
 
 }  // namespace

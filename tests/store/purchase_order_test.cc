@@ -20,7 +20,13 @@ class PurchaseOrder : public StoreTest {
   PurchaseOrder() : StoreTest("p720order") {}
 
   static PurchaseCommand cmd(const std::string& user, std::vector<int> tickets, int limit, std::string key = "") {
-    return PurchaseCommand{user, kRound, std::move(tickets), kPrice, limit, "2026-11-24T12:00:00+09:00", key,
+    return PurchaseCommand{user,
+                           kRound,
+                           std::move(tickets),
+                           kPrice,
+                           limit,
+                           "2026-11-24T12:00:00+09:00",
+                           key,
                            key.empty() ? "" : "h-" + key};
   }
 
@@ -42,9 +48,12 @@ class PurchaseOrder : public StoreTest {
         EXPECT_TRUE(store_->purchase(cmd(user, {1'000 + base + mask}, 1)).ok());
       }
       std::optional<ErrorCode> expect;
-      if (poor) expect = ErrorCode::kNotEnoughMoney;
-      else if (over) expect = ErrorCode::kLimitExceeded;
-      else if (taken) expect = ErrorCode::kPurchaseDuplicated;
+      if (poor)
+        expect = ErrorCode::kNotEnoughMoney;
+      else if (over)
+        expect = ErrorCode::kLimitExceeded;
+      else if (taken)
+        expect = ErrorCode::kPurchaseDuplicated;
       const std::vector<int> tickets = {2'000 + base + mask, taken ? 500 : 3'000 + base + mask};
       out.push_back({cmd(user, tickets, over ? 1 : 100, keyed ? "k" + user : ""), expect, *store_->balance(user)});
     }
@@ -62,8 +71,8 @@ class PurchaseOrder : public StoreTest {
       }
       ASSERT_FALSE(r.ok());
       EXPECT_EQ(r.error().code, *cs[i].expect);
-      EXPECT_EQ(r.error().tickets, *cs[i].expect == ErrorCode::kPurchaseDuplicated ? std::vector<int>{500}
-                                                                                    : std::vector<int>{});
+      EXPECT_EQ(r.error().tickets,
+                *cs[i].expect == ErrorCode::kPurchaseDuplicated ? std::vector<int>{500} : std::vector<int>{});
       EXPECT_EQ(*store_->balance(cs[i].cmd.user_id), cs[i].balance);  // nothing written
       auto mine = store_->tickets_of(cs[i].cmd.user_id, kRound);
       ASSERT_TRUE(mine.ok());
@@ -93,7 +102,8 @@ TEST_P(PurchaseOrder, QueuedTogether) {
   const auto cs = cases("q", false);
   std::vector<std::promise<Result<PurchaseRecord>>> promises(cs.size());
   for (size_t i = 0; i < cs.size(); ++i)
-    store_->purchase_async(cs[i].cmd, [&promises, i](Result<PurchaseRecord> r) { promises[i].set_value(std::move(r)); });
+    store_->purchase_async(cs[i].cmd,
+                           [&promises, i](Result<PurchaseRecord> r) { promises[i].set_value(std::move(r)); });
   std::vector<Result<PurchaseRecord>> results;
   for (auto& p : promises) results.push_back(p.get_future().get());
   check(cs, results);

@@ -29,7 +29,8 @@ class Settlement : public StoreTest {
 std::set<int> probe_tickets(const std::vector<ResultRule>& rules) {
   std::set<int> out;
   for (const auto& r : rules) {
-    if (r.modulus == 0) out.insert(r.value);
+    if (r.modulus == 0)
+      out.insert(r.value);
     else
       for (long long k = 0, step = r.modulus * std::max(1, kTicketsPerRound / r.modulus / 7); k < 7; ++k)
         if (const long long t = r.value + k * step; t < kTicketsPerRound) out.insert(static_cast<int>(t));
@@ -48,8 +49,10 @@ TEST_P(Settlement, EveryTicketGetsTheDomainsResult) {
   std::vector<int> all(tickets.begin(), tickets.end());
   ASSERT_TRUE(store.deposit("buyer", 1'000'000'000, "t", "t").ok());
   for (size_t i = 0; i < all.size(); i += 20) {
-    std::vector<int> chunk(all.begin() + static_cast<long>(i), all.begin() + static_cast<long>(std::min(all.size(), i + 20)));
-    auto r = store.purchase(PurchaseCommand{"buyer", kRound, chunk, 1000, 100'000, "2026-11-24T12:00:00+09:00", "", ""});
+    std::vector<int> chunk(all.begin() + static_cast<long>(i),
+                           all.begin() + static_cast<long>(std::min(all.size(), i + 20)));
+    auto r =
+        store.purchase(PurchaseCommand{"buyer", kRound, chunk, 1000, 100'000, "2026-11-24T12:00:00+09:00", "", ""});
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
   ASSERT_TRUE(store.record_draw(DrawRecord{kRound, nums.group, nums.digits, nums.bonus, "2026-11-26", false}).ok());
@@ -96,7 +99,8 @@ TEST_P(Settlement, GeneratedPrefilterKeepsEveryWinnerOfChangedRules) {
     parts::Params p;
     const std::string where = parts::winning_condition(rules, p);
     std::set<int> got;
-    for (const auto& r : c->query("SELECT ticket FROM filter_probe WHERE " + where, p)) got.insert(static_cast<int>(r.i(0)));
+    for (const auto& r : c->query("SELECT ticket FROM filter_probe WHERE " + where, p))
+      got.insert(static_cast<int>(r.i(0)));
     const auto filter = winning_filter(rules);
     for (int t : probe) {
       const bool described = std::any_of(filter.begin(), filter.end(), [t](const ResultRule& f) {
