@@ -1,5 +1,6 @@
 // Routes of the wallet: its balance, its ledger and deposits (deposits through the payment
 // provider and withdrawals are in http/payments_api.cc).
+#include "domain/rules.h"
 #include "http/api.h"
 #include "http/handler_util.h"
 
@@ -32,7 +33,7 @@ Result<std::string> deposit_target(const Json& body, const app::Actor& actor) {
 Response deposit(const ApiDeps& d, Context& c) {
   auto body = parse_object(c.req.body);
   if (!body.ok()) return error_response(body.error());
-  auto amount = int_field(*body, "amount", 1, 10'000'000'000LL, true);
+  auto amount = int_field(*body, "amount", 1, kMaxDeposit, true);
   if (!amount.ok()) return error_response(amount.error());
   auto user = deposit_target(*body, c.actor());
   if (!user.ok()) return error_response(user.error());
