@@ -313,7 +313,7 @@
         state.token = previous.token;
         state.claims = previous.claims;
         state.session = previous.session && previous.session.kind === 'token' ? previous.session : null;
-        showMessage('토큰이 올바르지 않거나 만료되었습니다. 새 토큰으로 다시 로그인해 주세요.', { kind: 'error', code: 'UNAUTHORIZED' });
+        showMessage(errorText(err), { kind: 'error', code: 'UNAUTHORIZED' });
         renderAccount();
         return false;
       }
@@ -553,7 +553,7 @@
       showMessage(`${won(amount)}을 충전했습니다. 잔액 ${won(data.balance)}`, { kind: 'ok' });
     } catch (err) {
       if (err.code === 'FORBIDDEN') {
-        showMessage('충전할 수 없습니다: 스스로 충전은 데모 모드에서만 됩니다.', { kind: 'error', code: err.code });
+        showMessage(`${errorText(err, '충전')} 스스로 충전은 데모 모드에서만 됩니다.`, { kind: 'error', code: err.code });
         return;
       }
       showError(err, '충전');
