@@ -3,6 +3,8 @@
 
 #include <openssl/evp.h>
 
+#include "domain/rules.h"
+
 namespace p720::http {
 
 std::string request_hash(const Request& req, const Json& body, const std::string& key) {
@@ -58,6 +60,12 @@ Result<int> round_field(const Json& obj, const char* name) {
   auto round = int_field(obj, name, 1, app::kMaxRound, true);
   if (!round.ok()) return round.error();
   return static_cast<int>(**round);
+}
+
+Result<long long> deposit_amount(const Json& body) {
+  auto amount = int_field(body, "amount", 1, kMaxDeposit, true);
+  if (!amount.ok()) return amount.error();
+  return **amount;
 }
 
 Result<store::Page> page_param(const Request& req) {

@@ -59,6 +59,8 @@ std::optional<long long> id_segment(std::string_view s);
 Result<int> round_segment(std::string_view s);
 // The `round` query parameter, the same way; `fallback` when absent (INVALID_REQUEST without one).
 Result<int> round_param(const Request& req, std::optional<int> fallback);
+// A deposit's "amount" of a JSON body: an integer in [1, kMaxDeposit] won, required.
+Result<long long> deposit_amount(const Json& body);
 // A round of a JSON body: an integer in [1, app::kMaxRound], required.
 Result<int> round_field(const Json& obj, const char* name = "round");
 

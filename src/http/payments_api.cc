@@ -72,9 +72,9 @@ Result<app::WithdrawalRequest> withdrawal_request(const Request& req, const Json
 Response create_order(const ApiDeps& d, Context& c) {
   auto body = parse_object(c.req.body);
   if (!body.ok()) return error_response(body.error());
-  auto amount = int_field(*body, "amount", 1, kMaxDeposit, true);
+  auto amount = deposit_amount(*body);
   if (!amount.ok()) return error_response(amount.error());
-  return reply(d.payments->create_order(c.actor(), **amount), 201, order_json);
+  return reply(d.payments->create_order(c.actor(), *amount), 201, order_json);
 }
 
 Response confirm(const ApiDeps& d, Context& c, const std::string& order_id, const std::string& payment_key,
@@ -89,9 +89,9 @@ Response confirm_order(const ApiDeps& d, Context& c) {
   if (!order_id.ok()) return error_response(order_id.error());
   auto payment_key = required_text(*body, "paymentKey", 200);
   if (!payment_key.ok()) return error_response(payment_key.error());
-  auto amount = int_field(*body, "amount", 1, kMaxDeposit, true);
+  auto amount = deposit_amount(*body);
   if (!amount.ok()) return error_response(amount.error());
-  return confirm(d, c, *order_id, *payment_key, **amount);
+  return confirm(d, c, *order_id, *payment_key, *amount);
 }
 
 // The predecessor's success redirect: the same confirmation from the query string.

@@ -1,6 +1,5 @@
 // Routes of the wallet: its balance, its ledger and deposits (deposits through the payment
 // provider and withdrawals are in http/payments_api.cc).
-#include "domain/rules.h"
 #include "http/api.h"
 #include "http/handler_util.h"
 
@@ -33,11 +32,11 @@ Result<std::string> deposit_target(const Json& body, const app::Actor& actor) {
 Response deposit(const ApiDeps& d, Context& c) {
   auto body = parse_object(c.req.body);
   if (!body.ok()) return error_response(body.error());
-  auto amount = int_field(*body, "amount", 1, kMaxDeposit, true);
+  auto amount = deposit_amount(*body);
   if (!amount.ok()) return error_response(amount.error());
   auto user = deposit_target(*body, c.actor());
   if (!user.ok()) return error_response(user.error());
-  return reply(d.sales.deposit(c.actor(), *user, **amount), 200,
+  return reply(d.sales.deposit(c.actor(), *user, *amount), 200,
                [&](long long b) { return Json{{"userId", *user}, {"balance", b}}; });
 }
 
