@@ -23,8 +23,8 @@ Json annuity_json(const app::AnnuityView& a) {
 }
 
 Json payment_json(const store::InstallmentPayment& p) {
-  return {{"month", p.for_month},        {"gross", p.gross},          {"tax", p.income_tax + p.local_tax},
-          {"incomeTax", p.income_tax},   {"localTax", p.local_tax},   {"net", p.net()},
+  return {{"month", p.for_month},      {"gross", p.gross},        {"tax", p.income_tax + p.local_tax},
+          {"incomeTax", p.income_tax}, {"localTax", p.local_tax}, {"net", p.net()},
           {"paidAt", p.paid_at}};
 }
 
@@ -38,7 +38,10 @@ Response pay(const ApiDeps& d, Context& c) {
   auto month = string_field(*body, "month", 16);
   if (!month.ok() || !*month) return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kMonth));
   return reply(d.annuities->pay_up_to(c.actor(), **month), 200, [](const app::PayRun& run) {
-    return Json{{"month", run.month}, {"installments", run.installments}, {"gross", run.gross}, {"tax", run.tax},
+    return Json{{"month", run.month},
+                {"installments", run.installments},
+                {"gross", run.gross},
+                {"tax", run.tax},
                 {"net", run.net}};
   });
 }
@@ -50,18 +53,18 @@ Response my_annuities(const ApiDeps& d, Context& c) {
 Response installments(const ApiDeps& d, Context& c) {
   const auto ticket = id_segment(c.params[0]);
   if (!ticket) return error_response(make_error(ErrorCode::kNotFound, Subject::kAnnuityTicket));
-  return reply(d.annuities->payments(c.actor(), *ticket), 200,
-               [](const auto& v) { return array_of(v, payment_json); });
+  return reply(d.annuities->payments(c.actor(), *ticket), 200, [](const auto& v) { return array_of(v, payment_json); });
 }
 
 Response tax_report(const ApiDeps& d, Context& c) {
   const std::string month = c.req.query_param("month").value_or("");
   return reply(d.annuities->tax_report(c.actor(), month), 200, [&](const store::TaxReport& t) {
-    return Json{{"month", month},
-                {"withheld",
-                 {{"income", t.installments.income + t.one_time.income}, {"local", t.installments.local + t.one_time.local}}},
-                {"installments", tax_sum_json(t.installments)},
-                {"oneTimePrizes", tax_sum_json(t.one_time)}};
+    return Json{
+        {"month", month},
+        {"withheld",
+         {{"income", t.installments.income + t.one_time.income}, {"local", t.installments.local + t.one_time.local}}},
+        {"installments", tax_sum_json(t.installments)},
+        {"oneTimePrizes", tax_sum_json(t.one_time)}};
   });
 }
 

@@ -139,7 +139,8 @@ Response signup(const ApiDeps& d, Context& c) {
 Response verification(const ApiDeps& d, Context& c) {
   auto st = send_code(d, c);
   if (!st.ok()) return error_response(st.error());
-  return json_response(200, {{"message", "인증 코드를 보냈습니다."}, {"expiresIn", d.accounts->config().code_ttl.count()}});
+  return json_response(200,
+                       {{"message", "인증 코드를 보냈습니다."}, {"expiresIn", d.accounts->config().code_ttl.count()}});
 }
 
 Response verification_confirm(const ApiDeps& d, Context& c) {
@@ -182,9 +183,9 @@ Response predecessor_sign_up(const ApiDeps& d, Context& c) {
   if (!body.ok()) return error_response(body.error());
   auto a = sign_up(*d.accounts, *body, true);
   if (!a.ok()) return error_response(a.error());
-  return json_response(201, {{"message", "회원가입이 완료되었습니다."},
-                             {"userId", app::Accounts::user_id_of(a->id)},
-                             {"email", a->email}});
+  return json_response(
+      201,
+      {{"message", "회원가입이 완료되었습니다."}, {"userId", app::Accounts::user_id_of(a->id)}, {"email", a->email}});
 }
 
 Response certification(const ApiDeps& d, Context& c) {
@@ -196,7 +197,8 @@ Response certification(const ApiDeps& d, Context& c) {
 Response certification_request(const ApiDeps& d, Context& c) {
   auto email = confirm(d, c, "confirmationRequest");
   if (email.ok())
-    return json_response(200, {{"message", "이메일 인증이 완료되었습니다."}, {"certification", {{"certification", true}}}});
+    return json_response(200,
+                         {{"message", "이메일 인증이 완료되었습니다."}, {"certification", {{"certification", true}}}});
   const auto code = email.error().code;
   // A wrong or spent code is an answer of this route, not an error (the predecessor's shape).
   if (code != ErrorCode::kVerificationFailed && code != ErrorCode::kVerificationExpired)

@@ -24,6 +24,8 @@ Response demo_token(const ApiDeps& d, Context& c) {
 
 }  // namespace
 
-void add_demo_routes(Router& r, const Deps& d) { r.post("/api/v1/demo/token").rate_limited().handle(with(d, demo_token)); }
+void add_demo_routes(Router& r, const Deps& d) {
+  r.post("/api/v1/demo/token").rate_limited().handle(with(d, demo_token));
+}
 
 }  // namespace p720::http

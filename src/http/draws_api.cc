@@ -45,14 +45,16 @@ Response record_matching(const ApiDeps& d, Context& c) {
   if (!round.ok()) return error_response(round.error());
   auto bround = int_field(*bonus, "drawRound", 1, app::kMaxRound, false);
   if (!bround.ok()) return error_response(bround.error());
-  if (*bround && **bround != *round) return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kRoundMismatch));
+  if (*bround && **bround != *round)
+    return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kRoundMismatch));
   auto group = int_field(*win, "groupNum", 1, kGroups, true);
   if (!group.ok()) return error_response(group.error());
   auto wd = digits_of(*win, "Num");
   if (!wd.ok()) return error_response(wd.error());
   auto bd = digits_of(*bonus, "Num");
   if (!bd.ok()) return error_response(bd.error());
-  if (!*wd || !*bd) return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kDigitFields, "firstNum~sixthNum"));
+  if (!*wd || !*bd)
+    return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kDigitFields, "firstNum~sixthNum"));
   return record(d, c, *round, DrawNumbers{static_cast<int>(**group), **wd, **bd});
 }
 
@@ -70,8 +72,9 @@ Response history(const ApiDeps& d, Context& c) {
       return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kParam, "result"));
     result = std::stoi(*q);
   }
-  return paged(c.req, [&](store::Page p) { return d.draws.tickets(c.actor(), result, p); }, history_json,
-               [](const store::TicketRow& t) { return t.id; });
+  return paged(
+      c.req, [&](store::Page p) { return d.draws.tickets(c.actor(), result, p); }, history_json,
+      [](const store::TicketRow& t) { return t.id; });
 }
 
 Response winnings(const ApiDeps& d, Context& c) {
@@ -95,7 +98,8 @@ Response draw_of_round(const ApiDeps& d, Context& c, DrawRender render) {
 
 Response draw_of_date(const ApiDeps& d, Context& c, DrawRender render) {
   const auto date = c.req.query_param("date");
-  if (!date || !parse_date(*date)) return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kDate, "date"));
+  if (!date || !parse_date(*date))
+    return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kDate, "date"));
   const auto round = d.calendar.round_drawn_on(*date);
   return round ? draw_list(d, *round, render) : json(200, Json::array());
 }

@@ -37,11 +37,13 @@ constexpr Mapping kMappings[] = {
     {ErrorCode::kAgeRestricted, 403, "AGE_RESTRICTED", "만 19세 미만은 복권을 구매할 수 없어 가입할 수 없습니다."},
     {ErrorCode::kEmailNotVerified, 403, "EMAIL_NOT_VERIFIED", "이메일 인증을 먼저 완료해 주세요."},
     {ErrorCode::kVerificationFailed, 400, "VERIFICATION_FAILED", "인증 코드가 올바르지 않습니다."},
-    {ErrorCode::kVerificationExpired, 400, "VERIFICATION_EXPIRED", "인증 코드가 만료되었습니다. 새 코드를 요청해 주세요."},
+    {ErrorCode::kVerificationExpired, 400, "VERIFICATION_EXPIRED",
+     "인증 코드가 만료되었습니다. 새 코드를 요청해 주세요."},
     {ErrorCode::kPaymentFailed, 402, "PAYMENT_FAILED", "결제가 승인되지 않았습니다."},
     {ErrorCode::kAlreadyProcessed, 409, "ALREADY_PROCESSED", "이미 처리된 요청입니다."},
     {ErrorCode::kUnavailable, 503, "SERVICE_UNAVAILABLE", "일시적으로 서비스를 이용할 수 없습니다."},
-    {ErrorCode::kStorageFull, 503, "STORAGE_FULL", "저장 공간이 부족해 지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요."},
+    {ErrorCode::kStorageFull, 503, "STORAGE_FULL",
+     "저장 공간이 부족해 지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요."},
     {ErrorCode::kInternal, 500, "INTERNAL_ERROR", "서버 오류가 발생했습니다."},
 };
 
@@ -86,7 +88,8 @@ constexpr Text kTexts[] = {
     {E::kUnauthorized, S::kToken, "인증이 필요합니다: 토큰이 올바르지 않습니다.", "malformed"},
     {E::kUnauthorized, S::kToken, "인증이 필요합니다: HS256 토큰만 허용됩니다.", "hs256-only"},
     {E::kUnauthorized, S::kToken, "인증이 필요합니다: kid가 없습니다.", "no-kid"},
-    {E::kUnauthorized, S::kToken, "인증이 필요합니다: 알 수 없는 키이거나 키와 알고리즘이 맞지 않습니다.", "unknown-key"},
+    {E::kUnauthorized, S::kToken, "인증이 필요합니다: 알 수 없는 키이거나 키와 알고리즘이 맞지 않습니다.",
+     "unknown-key"},
     {E::kUnauthorized, S::kToken, "인증이 필요합니다: 토큰 서명이 올바르지 않습니다.", "signature"},
     {E::kUnauthorized, S::kToken, "인증이 필요합니다: 지원하지 않는 알고리즘입니다.", "alg"},
     // Request bodies, fields and parameters (detail: the field's name)
@@ -162,7 +165,8 @@ constexpr Text kTexts[] = {
      "birthDate(YYYY-MM-DD) 값이 필요합니다: 만 19세 미만에게는 복권을 판매할 수 없습니다."},
     {E::kInvalidRequest, S::kCode, "인증 코드는 숫자 6자리입니다."},
     {E::kVerificationFailed, S::kCode, "인증 코드가 올바르지 않습니다. (남은 시도 {}회)"},
-    {E::kVerificationExpired, S::kCode, "인증 코드가 올바르지 않습니다. 시도 횟수를 모두 써서 새 코드를 요청해 주세요."},
+    {E::kVerificationExpired, S::kCode,
+     "인증 코드가 올바르지 않습니다. 시도 횟수를 모두 써서 새 코드를 요청해 주세요."},
     {E::kTooManyRequests, S::kCode, "인증 코드를 너무 자주 요청했습니다. 잠시 후 다시 시도해 주세요."},
     {E::kTooManyRequests, S::kLogin, "로그인 실패가 너무 많습니다. 잠시 후 다시 시도해 주세요."},
     {E::kUnauthorized, S::kLogin, "이메일 또는 비밀번호가 올바르지 않습니다."},
@@ -185,8 +189,10 @@ const Text* text_of(const Error& error) {
   const Text* general = nullptr;
   for (const auto& t : kTexts) {
     if (t.code != error.code || t.subject != error.subject) continue;
-    if (t.key.empty()) general = general ? general : &t;
-    else if (t.key == error.detail) return &t;
+    if (t.key.empty())
+      general = general ? general : &t;
+    else if (t.key == error.detail)
+      return &t;
   }
   if (general && general->text.find("{}") != std::string_view::npos && error.detail.empty()) return nullptr;
   return general;
@@ -225,11 +231,10 @@ Response error_response(const Error& error) {
   // Messages may quote client input (e.g. the path); invalid UTF-8 must not make dump() throw.
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // The same text as the body's, invalid UTF-8 replaced as there.
-  r.error_message = nlohmann::json::parse(body["errorMessage"].dump(-1, ' ', false,
-                                                                   nlohmann::json::error_handler_t::replace))
-                        .get<std::string>();
+  r.error_message =
+      nlohmann::json::parse(body["errorMessage"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+          .get<std::string>();
   return r;
 }
-
 
 }  // namespace p720::http

@@ -41,8 +41,10 @@ Json store_health(store::Store& s) {
   auto probe = std::make_shared<std::promise<Status>>();
   auto answer = probe->get_future();
   s.probe_async([probe](Status st) { probe->set_value(std::move(st)); });
-  if (answer.wait_for(kHealthDeadline) != std::future_status::ready) return {{"status", "UNKNOWN"}, {"reason", "TIMEOUT"}};
-  if (const Status st = answer.get(); !st.ok()) return {{"status", "DOWN"}, {"reason", error_code_name(st.error().code)}};
+  if (answer.wait_for(kHealthDeadline) != std::future_status::ready)
+    return {{"status", "UNKNOWN"}, {"reason", "TIMEOUT"}};
+  if (const Status st = answer.get(); !st.ok())
+    return {{"status", "DOWN"}, {"reason", error_code_name(st.error().code)}};
   return {{"status", "UP"}};
 }
 

@@ -8,21 +8,27 @@ namespace p720::http {
 namespace {
 
 Json order_json(const store::PaymentOrder& o) {
-  Json out = {{"orderId", o.order_id}, {"amount", o.amount},        {"status", o.status},
-              {"orderName", "예치금 충전"}, {"createdAt", o.created_at}};
+  Json out = {{"orderId", o.order_id},
+              {"amount", o.amount},
+              {"status", o.status},
+              {"orderName", "예치금 충전"},
+              {"createdAt", o.created_at}};
   if (!o.message.empty()) out["message"] = o.message;
   return out;
 }
 
 Json confirmed_json(const app::ConfirmedOrder& c) {
-  return {{"orderId", c.order.order_id}, {"amount", c.order.amount}, {"balance", c.balance},
-          {"status", c.order.status},    {"paymentKey", c.order.payment_key}};
+  return {{"orderId", c.order.order_id},
+          {"amount", c.order.amount},
+          {"balance", c.balance},
+          {"status", c.order.status},
+          {"paymentKey", c.order.payment_key}};
 }
 
 Json withdrawal_json(const store::Withdrawal& w) {
-  Json out = {{"withdrawalId", w.id},         {"userId", w.user_id},       {"amount", w.amount},
-              {"status", w.status},           {"bankCode", w.bank_code},   {"accountNumber", w.account_number},
-              {"holderName", w.holder_name},  {"createdAt", w.created_at}, {"updatedAt", w.updated_at}};
+  Json out = {{"withdrawalId", w.id},        {"userId", w.user_id},       {"amount", w.amount},
+              {"status", w.status},          {"bankCode", w.bank_code},   {"accountNumber", w.account_number},
+              {"holderName", w.holder_name}, {"createdAt", w.created_at}, {"updatedAt", w.updated_at}};
   if (!w.reason.empty()) out["reason"] = w.reason;
   return out;
 }
@@ -107,7 +113,9 @@ Response payment_success(const ApiDeps& d, Context& c) {
   return confirm(d, c, *order_id, *payment_key, *n);
 }
 
-Response order(const ApiDeps& d, Context& c) { return reply(d.payments->order(c.actor(), c.params[0]), 200, order_json); }
+Response order(const ApiDeps& d, Context& c) {
+  return reply(d.payments->order(c.actor(), c.params[0]), 200, order_json);
+}
 
 // --- Withdrawals -------------------------------------------------------------------------------
 
@@ -124,8 +132,8 @@ Response request_withdrawal(const ApiDeps& d, Context& c) { return withdraw(d, c
 long long withdrawal_id_of(const store::Withdrawal& w) { return w.id; }
 
 Response my_withdrawals(const ApiDeps& d, Context& c) {
-  return paged(c.req, [&](store::Page p) { return d.payments->withdrawals(c.actor(), p); }, withdrawal_json,
-               withdrawal_id_of);
+  return paged(
+      c.req, [&](store::Page p) { return d.payments->withdrawals(c.actor(), p); }, withdrawal_json, withdrawal_id_of);
 }
 
 Response all_withdrawals(const ApiDeps& d, Context& c) {
@@ -133,8 +141,8 @@ Response all_withdrawals(const ApiDeps& d, Context& c) {
   if (status && status->empty()) status.reset();
   if (status && *status != "REQUESTED" && *status != "PAID" && *status != "FAILED")
     return error_response(make_error(ErrorCode::kInvalidRequest, Subject::kWithdrawalStatus));
-  return paged(c.req, [&](store::Page p) { return d.payments->all_withdrawals(status, p); }, withdrawal_json,
-               withdrawal_id_of);
+  return paged(
+      c.req, [&](store::Page p) { return d.payments->all_withdrawals(status, p); }, withdrawal_json, withdrawal_id_of);
 }
 
 Response withdrawal_paid(const ApiDeps& d, Context& c) {
@@ -157,8 +165,9 @@ Response withdrawal_failed(const ApiDeps& d, Context& c) {
 
 Response account_point(const ApiDeps& d, Context& c) {
   const std::string user = c.params[0];
-  return reply(d.payments->point(c.actor(), user), 200,
-               [&](long long point) { return Json{{"userId", user}, {"point", point}}; });
+  return reply(d.payments->point(c.actor(), user), 200, [&](long long point) {
+    return Json{{"userId", user}, {"point", point}};
+  });
 }
 
 Response account_withdraw(const ApiDeps& d, Context& c) {

@@ -59,8 +59,9 @@ Response purchased(const ApiDeps& d, Context& c) {
   auto round = round_param(c.req, d.calendar.current_round(d.clock.now()));
   if (!round.ok()) return error_response(round.error());
   const auto all = c.req.query_param("all");
-  return paged(c.req, [&](store::Page p) { return d.sales.tickets(c.actor(), *round, all && *all == "true", p); },
-               purchased_json, [](const store::TicketRow& t) { return t.id; });
+  return paged(
+      c.req, [&](store::Page p) { return d.sales.tickets(c.actor(), *round, all && *all == "true", p); },
+      purchased_json, [](const store::TicketRow& t) { return t.id; });
 }
 
 // A round's sold tickets as CSV, streamed: a page of the store at a time, newest first, from the

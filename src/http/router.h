@@ -92,7 +92,9 @@ class Router {
 
   explicit Router(const TokenAuthority& auth) : auth_(auth) {}
   // A new route of `method` and `pattern`, to be finished by the caller (see Route).
-  Route& add(std::string method, std::string pattern) { return routes_.emplace_back(std::move(method), std::move(pattern)); }
+  Route& add(std::string method, std::string pattern) {
+    return routes_.emplace_back(std::move(method), std::move(pattern));
+  }
   Route& get(std::string pattern) { return add("GET", std::move(pattern)); }
   Route& post(std::string pattern) { return add("POST", std::move(pattern)); }
   Route& put(std::string pattern) { return add("PUT", std::move(pattern)); }

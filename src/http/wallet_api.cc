@@ -8,12 +8,15 @@ namespace {
 
 Response balance(const ApiDeps& d, Context& c) {
   auto actor = c.actor();
-  return reply(d.sales.balance(actor), 200, [&](long long b) { return Json{{"userId", actor.user_id}, {"balance", b}}; });
+  return reply(d.sales.balance(actor), 200, [&](long long b) {
+    return Json{{"userId", actor.user_id}, {"balance", b}};
+  });
 }
 
 Response transactions(const ApiDeps& d, Context& c) {
-  return paged(c.req, [&](store::Page p) { return d.sales.transactions(c.actor(), p); }, ledger_json,
-               [](const store::LedgerEntry& e) { return e.id; });
+  return paged(
+      c.req, [&](store::Page p) { return d.sales.transactions(c.actor(), p); }, ledger_json,
+      [](const store::LedgerEntry& e) { return e.id; });
 }
 
 // The wallet to credit: userId (a string, or the predecessor's integer), the caller's by default.
@@ -36,8 +39,9 @@ Response deposit(const ApiDeps& d, Context& c) {
   if (!amount.ok()) return error_response(amount.error());
   auto user = deposit_target(*body, c.actor());
   if (!user.ok()) return error_response(user.error());
-  return reply(d.sales.deposit(c.actor(), *user, *amount), 200,
-               [&](long long b) { return Json{{"userId", *user}, {"balance", b}}; });
+  return reply(d.sales.deposit(c.actor(), *user, *amount), 200, [&](long long b) {
+    return Json{{"userId", *user}, {"balance", b}};
+  });
 }
 
 }  // namespace

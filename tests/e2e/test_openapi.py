@@ -37,7 +37,7 @@ def routes_from_source(files=None):
     src = "\n".join(f.read_text() for f in (files or ROUTE_FILES))
     routes = {}
     understood = 0
-    chain = r'((?:\.\w+\(\))*)\.handle'
+    chain = r'((?:\s*\.\w+\(\))*)\s*\.handle'  # the builder's flags, then the handler
 
     # r.get("/x").user().rate_limited().handle(...)
     for m in re.finditer(r'\br\.(get|post|put|del)\("([^"]+)"\)' + chain, src):

@@ -2,6 +2,7 @@
 #include "http/errors.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "http/json_codec.h"
@@ -24,7 +25,8 @@ TEST(ErrorsTest, ASubjectChoosesItsTextAndTheDetailIsQuoted) {
   EXPECT_EQ(text(ErrorCode::kInvalidRequest, Subject::kFieldRange, "round"), "round 값이 범위를 벗어났습니다.");
   EXPECT_EQ(text(ErrorCode::kNotFound, Subject::kPath, "/nope"), "없는 경로입니다: /nope");
   EXPECT_EQ(text(ErrorCode::kInvalidRequest, Subject::kPageLimit, "1000"), "limit은 1~1000 사이의 정수여야 합니다.");
-  EXPECT_EQ(text(ErrorCode::kVerificationFailed, Subject::kCode, "2"), "인증 코드가 올바르지 않습니다. (남은 시도 2회)");
+  EXPECT_EQ(text(ErrorCode::kVerificationFailed, Subject::kCode, "2"),
+            "인증 코드가 올바르지 않습니다. (남은 시도 2회)");
   // The same subject words each code its own way.
   EXPECT_EQ(text(ErrorCode::kNotFound, Subject::kDraw), "추첨 결과가 없습니다.");
   EXPECT_EQ(text(ErrorCode::kForbidden, Subject::kDraw), "관리자만 추첨할 수 있습니다.");
@@ -51,7 +53,8 @@ TEST(ErrorsTest, TheStoresSubjectsHaveTheirTexts) {
   EXPECT_EQ(text(ErrorCode::kNotFound, Subject::kAnnuity), "연금 당첨 내역이 없습니다.");
   EXPECT_EQ(text(ErrorCode::kNotFound, Subject::kOrder), "주문을 찾을 수 없습니다.");
   EXPECT_EQ(text(ErrorCode::kNotFound, Subject::kWithdrawal), "출금 요청을 찾을 수 없습니다.");
-  EXPECT_EQ(text(ErrorCode::kInvalidRequest, Subject::kBalanceCap), "예치금 한도(1,000조 원)를 넘게 충전할 수 없습니다.");
+  EXPECT_EQ(text(ErrorCode::kInvalidRequest, Subject::kBalanceCap),
+            "예치금 한도(1,000조 원)를 넘게 충전할 수 없습니다.");
   EXPECT_EQ(text(ErrorCode::kInvalidRequest, Subject::kAnnuity), "잘못된 연금 지급입니다.");
 }
 
