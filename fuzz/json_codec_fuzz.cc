@@ -14,11 +14,14 @@ namespace {
 using namespace p720;
 using namespace p720::http;
 
-// An error must be INVALID_REQUEST with a message, and render as the SPEC's error body.
+// An error must be INVALID_REQUEST saying what is wrong (a subject, worded by http/errors.cc),
+// and render as the SPEC's error body.
 template <class T>
 void check_error(const Result<T>& r) {
   if (r.ok()) return;
-  if (r.error().code != ErrorCode::kInvalidRequest || r.error().message.empty()) std::abort();
+  if (r.error().code != ErrorCode::kInvalidRequest || r.error().subject == Subject::kNone ||
+      error_message(r.error()).empty())
+    std::abort();
   if (error_response(r.error()).status != 400) std::abort();
 }
 

@@ -26,6 +26,7 @@
 #include "logging.h"
 #include "http/api.h"
 #include "http/auth.h"
+#include "http/errors.h"
 #include "http/rate_limiter.h"
 #include "http/server.h"
 #include "net/smtp_client.h"
@@ -113,7 +114,7 @@ int serve(const p720::Flags& flags) {
   store->set_tax_rules(cfg.annuity.tax);  // before settle_pending: one-time prizes are taxed at settlement
   app::Draws draws(*store, calendar, clock);
   if (auto s = draws.settle_pending(); !s.ok())
-    spdlog::error("settling pending draws failed: {}", s.error().message);
+    spdlog::error("settling pending draws failed: {}", http::error_message(s.error()));
   // Load the current round's sold index now rather than on the first purchase.
   sold.sold_count(calendar.current_round(clock.now()));
 
@@ -190,25 +191,8 @@ int serve(const p720::Flags& flags) {
 
   http::Metrics metrics;
   metrics.add_source([&store] { return store->metrics_text(); });
-  metrics.add_source([&] {
-    using M = http::Metrics;
-    const auto now = clock.now();
-    const int round = calendar.current_round(now);
-    return M::sample("pension_purchases_total", "counter",
-                     "Purchases this instance committed (checkouts and direct purchases; replays not counted).",
-                     sales.purchases_made()) +
-           M::sample("pension_tickets_purchased_total", "counter", "Tickets in those purchases.",
-                     sales.tickets_sold()) +
-           M::sample("pension_active_holds", "gauge", "Tickets held in carts now (this instance's view).",
-                     static_cast<long long>(holds.active(now))) +
-           M::sample("pension_tickets_sold", "gauge", "Tickets sold in the current round.", sold.sold_count(round),
-                     "round=\"" + std::to_string(round) + "\"");
-  });
-  if (redis_client)
-    metrics.add_source([&redis_client] {
-      return http::Metrics::sample("pension_redis_up", "gauge", "1 when Redis answered a PING at this scrape, else 0.",
-                                   redis_client->ping() ? 1 : 0);
-    });
+  metrics.add_source(http::sales_metrics(sales, holds, sold, calendar, clock));
+  if (redis_client) metrics.add_source(http::redis_metrics([&redis_client] { return redis_client->ping(); }));
   std::function<std::vector<std::pair<std::string, bool>>()> health_extras;
   if (redis_client)
     health_extras = [&redis_client] { return std::vector<std::pair<std::string, bool>>{{"redis", redis_client->ping()}}; };

@@ -182,38 +182,23 @@
   }
 
   // ---- Messages --------------------------------------------------------------------------------
-  const ERROR_TEXT = {
-    INVALID_REQUEST: '입력값이 올바르지 않습니다. 다시 확인해 주세요.',
-    UNAUTHORIZED: '로그인이 필요하거나 만료되었습니다. 다시 로그인해 주세요.',
-    EMAIL_TAKEN: '이미 가입된 이메일입니다. 로그인해 주세요.',
-    AGE_RESTRICTED: '만 19세 미만은 가입할 수 없습니다. (복권 및 복권기금법)',
-    EMAIL_NOT_VERIFIED: '이메일 인증이 필요합니다. 메일로 받은 코드를 입력해 주세요.',
-    VERIFICATION_FAILED: '인증 코드가 올바르지 않습니다.',
-    VERIFICATION_EXPIRED: '인증 코드가 만료되었습니다. 코드를 다시 받아 주세요.',
+  // What a failure says is the server's errorMessage (worded in one place, the server's
+  // http/errors.cc). The page adds only what it alone knows: texts for failures that never reached
+  // the server, and what to do next in this page.
+  const CLIENT_TEXT = {
     NOT_SIGNED_IN: '먼저 로그인해 주세요.',
-    FORBIDDEN: '이 작업을 할 권한이 없습니다.',
-    NOT_FOUND: '요청한 항목을 찾을 수 없습니다.',
-    SELECT_DUPLICATED: '이미 장바구니에 담은 번호입니다.',
-    TICKET_HELD: '다른 구매자가 장바구니에 담아 둔 번호입니다. 다른 번호를 골라 주세요.',
-    PURCHASE_DUPLICATED: '이미 판매된 번호입니다.',
-    MAX_SELECTED: '장바구니에는 최대 20장까지 담을 수 있습니다. (한 번에 최대 20장 구매)',
-    LIMIT_EXCEEDED: '이번 회차의 1인 구매 한도를 넘습니다.',
-    TIME_OUT: '판매 시간이 아닙니다. 판매는 추첨일(목) 17시에 마감되고 같은 날 21시에 다음 회차가 시작됩니다.',
-    SELECT_NO_TICKET: '장바구니에 담긴 번호가 없습니다.',
-    NOT_ENOUGH_MONEY: '예치금이 부족합니다. 충전한 뒤 다시 구매해 주세요.',
-    ALREADY_DRAWN: '이미 추첨이 끝난 회차입니다.',
-    IDEMPOTENCY_CONFLICT: '같은 구매 요청 키가 다른 요청에 쓰였습니다. 새로고침한 뒤 다시 시도해 주세요.',
-    PAYLOAD_TOO_LARGE: '요청이 너무 큽니다.',
-    TOO_MANY_REQUESTS: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
     NETWORK: '서버에 연결할 수 없습니다. 네트워크 상태를 확인해 주세요.',
     SERVER_ERROR: '서버에 일시적인 문제가 있습니다. 잠시 후 다시 시도해 주세요.',
-    PAYMENT_FAILED: '결제가 승인되지 않았습니다.',
-    ALREADY_PROCESSED: '이미 처리된 요청입니다.',
   };
-
-  // Codes whose server message says which field or limit is at fault.
-  const DETAIL_CODES = new Set(['INVALID_REQUEST', 'FORBIDDEN', 'LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE',
-    'VERIFICATION_FAILED', 'TOO_MANY_REQUESTS', 'PAYMENT_FAILED']);
+  const NEXT_STEP = {
+    UNAUTHORIZED: '다시 로그인해 주세요.',
+    EMAIL_TAKEN: '로그인해 주세요.',
+    EMAIL_NOT_VERIFIED: '메일로 받은 코드를 입력해 주세요.',
+    TICKET_HELD: '다른 번호를 골라 주세요.',
+    NOT_ENOUGH_MONEY: '충전한 뒤 다시 구매해 주세요.',
+    TIME_OUT: '판매는 추첨일(목) 17시에 마감되고 같은 날 21시에 다음 회차가 시작됩니다.',
+    IDEMPOTENCY_CONFLICT: '새로고침한 뒤 다시 시도해 주세요.',
+  };
 
   let messageSeq = 0;
   function showMessage(text, { kind = 'info', code = '' } = {}) {
@@ -230,15 +215,13 @@
   }
 
   function errorText(err, action) {
-    let text = ERROR_TEXT[err.code];
+    let text = err.serverMessage || CLIENT_TEXT[err.code] || `요청을 처리하지 못했습니다. (${err.code})`;
     if (err.code === 'PURCHASE_DUPLICATED') {
       const list = ticketListText(err.body && err.body.tickets);
       if (list) text += ` (${list})`;
     }
-    if (!text) text = err.serverMessage || `요청을 처리하지 못했습니다. (${err.code})`;
-    else if (DETAIL_CODES.has(err.code) && err.serverMessage && !text.includes(err.serverMessage)) {
-      text += ` (${err.serverMessage})`;
-    }
+    const next = NEXT_STEP[err.code];
+    if (next && !text.includes(next)) text += ` ${next}`;
     return action ? `${action}: ${text}` : text;
   }
 
@@ -330,7 +313,7 @@
         state.token = previous.token;
         state.claims = previous.claims;
         state.session = previous.session && previous.session.kind === 'token' ? previous.session : null;
-        showMessage('토큰이 올바르지 않거나 만료되었습니다. 새 토큰으로 다시 로그인해 주세요.', { kind: 'error', code: 'UNAUTHORIZED' });
+        showMessage(errorText(err), { kind: 'error', code: 'UNAUTHORIZED' });
         renderAccount();
         return false;
       }
@@ -489,7 +472,7 @@
     } catch (err) {
       if (err.code === 'EMAIL_NOT_VERIFIED') {
         showVerify(email);
-        if (await sendCode(email)) showMessage(`${ERROR_TEXT.EMAIL_NOT_VERIFIED} (${email})`, { kind: 'error', code: err.code });
+        if (await sendCode(email)) showMessage(`${errorText(err)} (${email})`, { kind: 'error', code: err.code });
         return;
       }
       showError(err, '로그인');
@@ -553,7 +536,7 @@
 
   // Whether a charge of `amount` may be sent: signed in, a positive whole number of won (else says why).
   function chargeable(amount) {
-    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return false; }
+    if (!state.token) { showMessage(CLIENT_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return false; }
     if (!Number.isInteger(amount) || amount <= 0) {
       showMessage('충전 금액은 1원 이상의 정수로 입력해 주세요.', { kind: 'error', code: 'INVALID_AMOUNT' });
       return false;
@@ -570,7 +553,7 @@
       showMessage(`${won(amount)}을 충전했습니다. 잔액 ${won(data.balance)}`, { kind: 'ok' });
     } catch (err) {
       if (err.code === 'FORBIDDEN') {
-        showMessage('충전할 수 없습니다: 스스로 충전은 데모 모드에서만 됩니다.', { kind: 'error', code: err.code });
+        showMessage(`${errorText(err, '충전')} 스스로 충전은 데모 모드에서만 됩니다.`, { kind: 'error', code: err.code });
         return;
       }
       showError(err, '충전');
@@ -648,7 +631,7 @@
   }
 
   async function withdraw(fields) {
-    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
+    if (!state.token) { showMessage(CLIENT_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
     try {
       const data = await api('POST', '/api/v1/wallet/withdrawals',
         { body: fields, headers: { 'Idempotency-Key': newIdempotencyKey() } });
@@ -807,7 +790,7 @@
   }
 
   async function addToCart({ auto }) {
-    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
+    if (!state.token) { showMessage(CLIENT_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
     const group = selectedGroup();
     const body = { round: null, group };
     if (auto) {
@@ -921,7 +904,7 @@
   }
 
   async function clearCart() {
-    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
+    if (!state.token) { showMessage(CLIENT_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
     try {
       await api('DELETE', '/api/v1/pension/selected');
       showMessage('장바구니를 비웠습니다.', { kind: 'ok' });
@@ -942,7 +925,7 @@
   }
 
   async function checkout() {
-    if (!state.token) { showMessage(ERROR_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
+    if (!state.token) { showMessage(CLIENT_TEXT.NOT_SIGNED_IN, { kind: 'error', code: 'NOT_SIGNED_IN' }); return; }
     // One key per click; kept only when no answer came back, so a retry of a lost request charges once.
     if (!state.checkoutKey) state.checkoutKey = newIdempotencyKey();
     const key = state.checkoutKey;
@@ -983,80 +966,90 @@
     else loadTicketsDraw();
   }
 
-  let ticketsRequest = 0;
-  async function loadTickets() {
+  // A list of the signed-in user's, loaded by GET `path`: a newer load supersedes one still on the
+  // way; a failure is shown as `action`'s.
+  function listLoader(render, action) {
+    let seq = 0;
+    return async (path) => {
+      const req = ++seq;
+      try {
+        const items = await api('GET', path);
+        if (req === seq) render(Array.isArray(items) ? items : []);
+      } catch (err) {
+        if (req === seq) showError(err, action);
+      }
+    };
+  }
+
+  // One list of the page: `signedOut` when there is nothing to show yet (items null), `none` when
+  // it is empty, else a row per item.
+  function renderList(listSelector, emptySelector, items, { signedOut, none, row }) {
+    const list = $(listSelector);
+    const empty = $(emptySelector);
+    if (items === null) {
+      list.replaceChildren();
+      empty.textContent = signedOut;
+      empty.hidden = false;
+      return;
+    }
+    empty.textContent = none;
+    empty.hidden = items.length > 0;
+    list.replaceChildren(...items.map(row));
+  }
+
+  const fetchTickets = listLoader((tickets) => renderTickets(tickets), '내 복권 조회');
+  function loadTickets() {
     const round = Number($('#tickets-round').value) || (state.round && state.round.round);
     loadTicketsDraw();
     if (!state.token || !round) { renderTickets(null); return; }
-    const req = ++ticketsRequest;
-    try {
-      const tickets = await api('GET', `/api/v1/pension/purchased?round=${encodeURIComponent(round)}`);
-      if (req !== ticketsRequest) return;
-      renderTickets(Array.isArray(tickets) ? tickets : []);
-    } catch (err) {
-      if (req === ticketsRequest) showError(err, '내 복권 조회');
-    }
+    return fetchTickets(`/api/v1/pension/purchased?round=${encodeURIComponent(round)}`);
+  }
+
+  function ticketRow(t) {
+    const group = groupOf(t);
+    const number = numberOf(t);
+    const result = Number(t.result ?? 0);
+    return el('li', {
+      class: 'item', dataset: { ticketId: String(t.ticketId ?? ''), group: String(group), number, result: String(result) },
+    },
+    el('span', { class: 'ticket' },
+      el('span', { class: 'group-tag', text: groupLabel(group) }),
+      el('span', { class: 'number', text: number })),
+    el('span', { class: `result r${result < 0 ? 'lose' : result}`, text: resultLabel(result) }),
+    el('span', { class: 'meta', text: (t.createdAt ?? t.createAt) ? `구매 ${formatInstant(t.createdAt ?? t.createAt)}` : '' }));
   }
 
   function renderTickets(tickets) {
-    const list = $('#my-tickets');
-    const empty = $('#tickets-empty');
-    if (tickets === null) {
-      list.replaceChildren();
-      empty.textContent = state.token ? '불러오는 중…' : '로그인하면 구매한 복권을 볼 수 있습니다.';
-      empty.hidden = false;
-      return;
-    }
-    empty.textContent = '이 회차에 구매한 복권이 없습니다.';
-    empty.hidden = tickets.length > 0;
-    list.replaceChildren(...tickets.map((t) => {
-      const group = groupOf(t);
-      const number = numberOf(t);
-      const result = Number(t.result ?? 0);
-      return el('li', {
-        class: 'item', dataset: { ticketId: String(t.ticketId ?? ''), group: String(group), number, result: String(result) },
-      },
-      el('span', { class: 'ticket' },
-        el('span', { class: 'group-tag', text: groupLabel(group) }),
-        el('span', { class: 'number', text: number })),
-      el('span', { class: `result r${result < 0 ? 'lose' : result}`, text: resultLabel(result) }),
-      el('span', { class: 'meta', text: (t.createdAt ?? t.createAt) ? `구매 ${formatInstant(t.createdAt ?? t.createAt)}` : '' }));
-    }));
+    renderList('#my-tickets', '#tickets-empty', tickets, {
+      signedOut: state.token ? '불러오는 중…' : '로그인하면 구매한 복권을 볼 수 있습니다.',
+      none: '이 회차에 구매한 복권이 없습니다.',
+      row: ticketRow,
+    });
   }
 
   // ---- Annuities (연금 지급): each annuity's schedule — paid, remaining, next date, net a month ----
-  let annuitiesRequest = 0;
-  async function loadAnnuities() {
+  const fetchAnnuities = listLoader((list) => renderAnnuities(list), '연금 조회');
+  function loadAnnuities() {
     if (!state.token) { renderAnnuities(null); return; }
-    const req = ++annuitiesRequest;
-    try {
-      const list = await api('GET', '/api/v1/pension/annuities');
-      if (req === annuitiesRequest) renderAnnuities(Array.isArray(list) ? list : []);
-    } catch (err) {
-      if (req === annuitiesRequest) showError(err, '연금 조회');
-    }
+    return fetchAnnuities('/api/v1/pension/annuities');
   }
 
+  const annuityRow = (a) => el('li', {
+    class: 'item annuity',
+    dataset: { ticketId: String(a.ticketId), paid: String(a.paidMonths), remaining: String(a.remainingMonths) },
+  },
+  el('span', { class: `result r${a.result}`, text: `제 ${a.round}회 ${resultLabel(a.result)}` }),
+  el('span', { class: 'annuity-paid', text: `${a.paidMonths} / ${a.months}개월 지급` }),
+  el('span', { class: 'annuity-remaining', text: `남은 ${a.remainingMonths}개월` }),
+  el('span', { class: 'annuity-next', text: a.nextPaymentDate ? `다음 지급 ${formatDate(a.nextPaymentDate)}` : '지급 완료' }),
+  el('span', { class: 'annuity-net', text: `월 실수령 ${won(a.monthlyNet)} (세전 ${won(a.monthlyAmount)})` }));
+
   function renderAnnuities(list) {
-    const box = $('#my-annuities');
-    const empty = $('#annuities-empty');
-    if (list === null) {
-      box.replaceChildren();
-      empty.textContent = '로그인하면 연금 지급 일정을 볼 수 있습니다.';
-      empty.hidden = false;
-      return;
-    }
-    empty.textContent = '받고 있는 연금이 없습니다.';
-    empty.hidden = list.length > 0;
-    box.replaceChildren(...list.map((a) => el('li', {
-      class: 'item annuity',
-      dataset: { ticketId: String(a.ticketId), paid: String(a.paidMonths), remaining: String(a.remainingMonths) },
-    },
-    el('span', { class: `result r${a.result}`, text: `제 ${a.round}회 ${resultLabel(a.result)}` }),
-    el('span', { class: 'annuity-paid', text: `${a.paidMonths} / ${a.months}개월 지급` }),
-    el('span', { class: 'annuity-remaining', text: `남은 ${a.remainingMonths}개월` }),
-    el('span', { class: 'annuity-next', text: a.nextPaymentDate ? `다음 지급 ${formatDate(a.nextPaymentDate)}` : '지급 완료' }),
-    el('span', { class: 'annuity-net', text: `월 실수령 ${won(a.monthlyNet)} (세전 ${won(a.monthlyAmount)})` }))));
+    renderList('#my-annuities', '#annuities-empty', list, {
+      signedOut: '로그인하면 연금 지급 일정을 볼 수 있습니다.',
+      none: '받고 있는 연금이 없습니다.',
+      row: annuityRow,
+    });
   }
 
   async function fetchDraw(round) {

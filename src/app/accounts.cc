@@ -14,13 +14,15 @@
 namespace p720::app {
 namespace {
 
-Error invalid(std::string why) { return make_error(ErrorCode::kInvalidRequest, std::move(why)); }
-Error bad_credentials() {
-  return make_error(ErrorCode::kUnauthorized, "이메일 또는 비밀번호가 올바르지 않습니다.");
+Error invalid(Subject what, std::string detail = {}) {
+  return make_error(ErrorCode::kInvalidRequest, what, std::move(detail));
 }
-Error bad_refresh() { return make_error(ErrorCode::kUnauthorized, "다시 로그인해 주세요. (리프레시 토큰이 유효하지 않습니다.)"); }
-Error too_many(long long seconds, std::string what) {
-  Error e = make_error(ErrorCode::kTooManyRequests, std::move(what));
+Error bad_credentials() {
+  return make_error(ErrorCode::kUnauthorized, Subject::kLogin);
+}
+Error bad_refresh() { return make_error(ErrorCode::kUnauthorized, Subject::kRefreshToken); }
+Error too_many(long long seconds, Subject what) {
+  Error e = make_error(ErrorCode::kTooManyRequests, what);
   e.retry_after = seconds;
   return e;
 }
@@ -101,19 +103,19 @@ std::optional<long long> Accounts::account_id_of(const std::string& user_id) {
 
 Result<store::Account> Accounts::sign_up(const SignUpRequest& req) {
   auto email = normalize_email(req.email);
-  if (!email) return invalid("이메일 형식이 올바르지 않습니다.");
-  if (auto why = password_problem(req.password); !why.empty()) return invalid(why);
+  if (!email) return invalid(Subject::kEmail);
+  if (auto why = password_problem(req.password); !why.empty()) return invalid(Subject::kPassword, why);
   auto name = normalize_name(req.name);
-  if (!name) return invalid("이름은 1~50자여야 합니다.");
+  if (!name) return invalid(Subject::kName);
   auto birth = parse_date(req.birth_date);
-  if (!birth) return invalid("생년월일은 YYYY-MM-DD 형식의 날짜여야 합니다.");
+  if (!birth) return invalid(Subject::kBirthDate);
   const auto today = kst_date(clock_.now());
-  if (std::chrono::sys_days(*birth) > std::chrono::sys_days(today)) return invalid("생년월일이 미래입니다.");
-  if (age_on(*birth, today) < kMinBuyerAge) return make_error(ErrorCode::kAgeRestricted, "");
+  if (std::chrono::sys_days(*birth) > std::chrono::sys_days(today)) return invalid(Subject::kBirthDateFuture);
+  if (age_on(*birth, today) < kMinBuyerAge) return make_error(ErrorCode::kAgeRestricted, Subject::kAccount);
   // A taken e-mail is told before the costly hash; create_account decides again atomically.
   auto existing = store_.account_by_email(*email);
   if (!existing.ok()) return existing.error();
-  if (*existing) return make_error(ErrorCode::kEmailTaken, "");
+  if (*existing) return make_error(ErrorCode::kEmailTaken, Subject::kEmail);
   store::Account a;
   a.email = *email;
   a.password_hash = hasher_.hash(req.password);
@@ -124,10 +126,10 @@ Result<store::Account> Accounts::sign_up(const SignUpRequest& req) {
 
 Status Accounts::send_code(const std::string& raw_email, const std::string& client) {
   auto email = normalize_email(raw_email);
-  if (!email) return invalid("이메일 형식이 올바르지 않습니다.");
-  if (!mailer_) return make_error(ErrorCode::kUnavailable, "메일 서버가 설정되지 않아 인증 코드를 보낼 수 없습니다.");
+  if (!email) return invalid(Subject::kEmail);
+  if (!mailer_) return make_error(ErrorCode::kUnavailable, Subject::kMailer);
   const long long wait = std::max(code_mails_.retry_after(*email), code_mail_addresses_.retry_after(client));
-  if (wait > 0) return too_many(wait, "인증 코드를 너무 자주 요청했습니다. 잠시 후 다시 시도해 주세요.");
+  if (wait > 0) return too_many(wait, Subject::kCode);
   // Uniform over 000000–999999 (randombytes_uniform rejects the modulo bias).
   char code[8];
   std::snprintf(code, sizeof code, "%06u", randombytes_uniform(1'000'000));
@@ -144,9 +146,9 @@ Status Accounts::send_code(const std::string& raw_email, const std::string& clie
 
 Status Accounts::confirm_code(const std::string& raw_email, const std::string& code) {
   auto email = normalize_email(raw_email);
-  if (!email) return invalid("이메일 형식이 올바르지 않습니다.");
+  if (!email) return invalid(Subject::kEmail);
   if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos)
-    return invalid("인증 코드는 숫자 6자리입니다.");
+    return invalid(Subject::kCode);
   // A confirmation made before sign-up (the predecessor's order) counts for a day.
   auto r = store_.check_email_code(*email, code_hash(*email, code), now_seconds(), config_.code_tries,
                                    now_seconds() + 86400);
@@ -155,20 +157,19 @@ Status Accounts::confirm_code(const std::string& raw_email, const std::string& c
     case store::CodeCheck::kConfirmed: return Status::Ok();
     case store::CodeCheck::kWrong:
       if (r->tries_left > 0)
-        return make_error(ErrorCode::kVerificationFailed,
-                          "인증 코드가 올바르지 않습니다. (남은 시도 " + std::to_string(r->tries_left) + "회)");
-      return make_error(ErrorCode::kVerificationExpired, "인증 코드가 올바르지 않습니다. 시도 횟수를 모두 써서 새 코드를 요청해 주세요.");
+        return make_error(ErrorCode::kVerificationFailed, Subject::kCode, std::to_string(r->tries_left));
+      return make_error(ErrorCode::kVerificationExpired, Subject::kCode);
     case store::CodeCheck::kExpired: break;
   }
-  return make_error(ErrorCode::kVerificationExpired, "");
+  return make_error(ErrorCode::kVerificationExpired, Subject::kNone);
 }
 
 Result<SignIn> Accounts::log_in(const std::string& raw_email, const std::string& password, const std::string& client) {
   auto email = normalize_email(raw_email);
-  if (!email) return invalid("이메일 형식이 올바르지 않습니다.");
-  if (password.empty() || password.size() > kMaxPasswordBytes) return invalid("비밀번호는 1~256바이트여야 합니다.");
+  if (!email) return invalid(Subject::kEmail);
+  if (password.empty() || password.size() > kMaxPasswordBytes) return invalid(Subject::kLogin);
   const long long wait = std::max(email_failures_.retry_after(*email), address_failures_.retry_after(client));
-  if (wait > 0) return too_many(wait, "로그인 실패가 너무 많습니다. 잠시 후 다시 시도해 주세요.");
+  if (wait > 0) return too_many(wait, Subject::kLogin);
   auto found = store_.account_by_email(*email);
   if (!found.ok()) return found.error();
   // The same Argon2id work whether or not the e-mail has an account.
@@ -178,7 +179,7 @@ Result<SignIn> Accounts::log_in(const std::string& raw_email, const std::string&
     address_failures_.record(client);
     return bad_credentials();
   }
-  if (config_.require_verified_email && !(*found)->verified) return make_error(ErrorCode::kEmailNotVerified, "");
+  if (config_.require_verified_email && !(*found)->verified) return make_error(ErrorCode::kEmailNotVerified, Subject::kEmail);
   email_failures_.reset(*email);
   return open(**found);
 }
@@ -225,10 +226,10 @@ bool Accounts::session_active(long long session_id) {
 
 Result<store::Account> Accounts::account_of(const std::string& user_id) {
   auto id = account_id_of(user_id);
-  if (!id) return make_error(ErrorCode::kNotFound, "계정으로 로그인한 사용자가 아닙니다.");
+  if (!id) return make_error(ErrorCode::kNotFound, Subject::kNotAnAccount);
   auto a = store_.account_by_id(*id);
   if (!a.ok()) return a.error();
-  if (!*a) return make_error(ErrorCode::kNotFound, "계정을 찾을 수 없습니다.");
+  if (!*a) return make_error(ErrorCode::kNotFound, Subject::kAccount);
   return **a;
 }
 

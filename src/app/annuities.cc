@@ -16,7 +16,7 @@ constexpr int kPageSize = 1000;
 
 std::string random_holder() { return random_id("payer-", 12); }
 
-Error bad_month() { return make_error(ErrorCode::kInvalidRequest, "month는 YYYY-MM 형식이어야 합니다."); }
+Error bad_month() { return make_error(ErrorCode::kInvalidRequest, Subject::kMonth); }
 
 long long unix_seconds(Instant t) { return t.time_since_epoch().count(); }
 
@@ -28,11 +28,11 @@ Annuities::Annuities(store::Store& store, const Clock& clock, const Clock& real_
 Annuities::~Annuities() { stop_payer(); }
 
 Result<PayRun> Annuities::pay_up_to(const Actor& actor, const std::string& month) {
-  if (!actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 연금을 지급할 수 있습니다.");
+  if (!actor.admin) return make_error(ErrorCode::kForbidden, Subject::kAnnuity);
   auto m = parse_year_month(month);
   if (!m) return bad_month();
   if (*m > latest_due_month(clock_.now(), config_.pay_day))
-    return make_error(ErrorCode::kTimeOut, "아직 지급일이 오지 않은 달입니다.");
+    return make_error(ErrorCode::kTimeOut, Subject::kAnnuity);
   return pay(*m, false);
 }
 
@@ -128,12 +128,12 @@ Result<std::vector<store::InstallmentPayment>> Annuities::payments(const Actor& 
   auto rows = store_.annuities(store::AnnuityQuery{std::nullopt, ticket_id, 0, 1});
   if (!rows.ok()) return rows.error();
   if (rows->empty() || (!actor.admin && rows->front().user_id != actor.user_id))
-    return make_error(ErrorCode::kNotFound, "연금 당첨 내역을 찾을 수 없습니다.");
+    return make_error(ErrorCode::kNotFound, Subject::kAnnuityTicket);
   return store_.installments_of(ticket_id);
 }
 
 Result<store::TaxReport> Annuities::tax_report(const Actor& actor, const std::string& month) {
-  if (!actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 볼 수 있습니다.");
+  if (!actor.admin) return make_error(ErrorCode::kForbidden, Subject::kTaxReport);
   if (!parse_year_month(month)) return bad_month();
   return store_.tax_report(month);
 }
@@ -157,7 +157,7 @@ void Annuities::stop_payer() {
 void Annuities::payer_loop() {
   for (;;) {
     auto run = run_due();
-    if (!run.ok()) spdlog::error("annuity payer: {}", run.error().message);
+    if (!run.ok()) spdlog::error("annuity payer: error {} ({})", static_cast<int>(run.error().code), run.error().detail);
     else if (*run && (*run)->installments > 0)
       spdlog::info(R"({{"msg":"annuity installments paid","month":"{}","installments":{},"net":{}}})", (*run)->month,
                    (*run)->installments, (*run)->net);

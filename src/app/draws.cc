@@ -33,18 +33,18 @@ Draws::Draws(store::Store& store, const RoundCalendar& calendar, const Clock& cl
     : store_(store), calendar_(calendar), clock_(clock) {}
 
 Result<RecordedDraw> Draws::record(const Actor& actor, int round, std::optional<DrawNumbers> numbers) {
-  if (!actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 추첨할 수 있습니다.");
-  if (round < 1 || round > 100000) return make_error(ErrorCode::kInvalidRequest, "round가 올바르지 않습니다.");
+  if (!actor.admin) return make_error(ErrorCode::kForbidden, Subject::kDraw);
+  if (round < 1 || round > kMaxRound) return make_error(ErrorCode::kInvalidRequest, Subject::kRound);
   if (clock_.now() < calendar_.sales_close_at(round))
-    return make_error(ErrorCode::kTimeOut, "판매가 끝나지 않은 회차는 추첨할 수 없습니다.");
+    return make_error(ErrorCode::kTimeOut, Subject::kDraw);
   auto existing = store_.find_draw(round);
   if (!existing.ok()) return existing.error();
   if (!numbers) {
-    if (*existing) return make_error(ErrorCode::kAlreadyDrawn, "이미 추첨된 회차입니다.");
+    if (*existing) return make_error(ErrorCode::kAlreadyDrawn, Subject::kDraw);
     numbers = random_draw();
   }
   if (numbers->digits == numbers->bonus)
-    return make_error(ErrorCode::kInvalidRequest, "보너스 번호는 1등 번호와 달라야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kBonus);
   store::DrawRecord want{round, numbers->group, numbers->digits, numbers->bonus, calendar_.draw_date(round), false};
   auto rec = store_.record_draw(want);
   if (!rec.ok()) return rec.error();
@@ -65,7 +65,7 @@ Status Draws::settle_pending() {
 Result<DrawSummary> Draws::summary(int round) {
   auto d = store_.find_draw(round);
   if (!d.ok()) return d.error();
-  if (!*d) return make_error(ErrorCode::kNotFound, "추첨 결과가 없습니다.");
+  if (!*d) return make_error(ErrorCode::kNotFound, Subject::kDraw);
   auto w = store_.winners(round);
   if (!w.ok()) return w.error();
   return DrawSummary{**d, std::move(*w)};

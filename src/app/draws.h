@@ -15,6 +15,9 @@
 
 namespace p720::app {
 
+// The largest round number a request may name (the API's bound, SPEC §3).
+inline constexpr int kMaxRound = 100000;
+
 struct DrawSummary {
   store::DrawRecord draw;
   std::vector<store::WinnerCount> winners;  // one per result that has winners

@@ -17,14 +17,13 @@ namespace {
 std::string new_order_id() { return random_id("order-", 16); }
 
 Error no_provider() {
-  return make_error(ErrorCode::kUnavailable, "결제 서비스가 설정되지 않았습니다.");
+  return make_error(ErrorCode::kUnavailable, Subject::kPaymentService);
 }
 Error provider_silent() {
-  return make_error(ErrorCode::kUnavailable,
-                    "결제 서비스가 응답하지 않습니다. 결제 결과는 확인되는 대로 반영됩니다. 잠시 후 다시 확인해 주세요.");
+  return make_error(ErrorCode::kUnavailable, Subject::kProvider);
 }
 Error payment_failed(const std::string& message) {
-  return make_error(ErrorCode::kPaymentFailed, message.empty() ? "결제가 승인되지 않았습니다." : message);
+  return make_error(ErrorCode::kPaymentFailed, Subject::kProvider, message);
 }
 
 // Provider statuses after which the payment will never be DONE.
@@ -41,7 +40,7 @@ std::string Payments::now_text() const { return format_kst(clock_.now()); }
 
 Result<store::PaymentOrder> Payments::create_order(const Actor& actor, long long amount) {
   if (amount <= 0 || amount > kMaxDeposit)
-    return make_error(ErrorCode::kInvalidRequest, "amount는 1 이상 10,000,000,000 이하의 정수여야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kAmount);
   if (!provider_) return no_provider();
   store::PaymentOrder order;
   order.order_id = new_order_id();
@@ -76,7 +75,7 @@ std::optional<Result<store::OrderSettlement>> Payments::settle_from(const store:
 Result<store::PaymentOrder> Payments::order(const Actor& actor, const std::string& order_id) {
   auto found = store_.find_order(order_id);
   if (!found.ok()) return found.error();
-  if (!*found || (*found)->user_id != actor.user_id) return make_error(ErrorCode::kNotFound, "주문을 찾을 수 없습니다.");
+  if (!*found || (*found)->user_id != actor.user_id) return make_error(ErrorCode::kNotFound, Subject::kOrder);
   return **found;
 }
 
@@ -85,7 +84,7 @@ Result<ConfirmedOrder> Payments::confirm(const Actor& actor, const std::string& 
   auto found = this->order(actor, order_id);
   if (!found.ok()) return found.error();
   const store::PaymentOrder order = *found;
-  if (amount != order.amount) return make_error(ErrorCode::kInvalidRequest, "결제 금액이 주문 금액과 다릅니다.");
+  if (amount != order.amount) return make_error(ErrorCode::kInvalidRequest, Subject::kOrderAmount);
   auto answer_of = [](const store::OrderSettlement& s) -> Result<ConfirmedOrder> {
     if (s.order.status == "DONE") return ConfirmedOrder{s.order, s.balance};
     if (s.order.status == "FAILED") return payment_failed(s.order.message);
@@ -151,8 +150,7 @@ int Payments::reconcile() {
 
 Result<store::Withdrawal> Payments::withdraw(const Actor& actor, const WithdrawalRequest& request) {
   if (request.amount < config_.min_withdrawal || request.amount > kMaxBalance)
-    return make_error(ErrorCode::kInvalidRequest,
-                      "출금액은 " + std::to_string(config_.min_withdrawal) + "원 이상이어야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kWithdrawalAmount, std::to_string(config_.min_withdrawal));
   auto digits = [](const std::string& s, size_t lo, size_t hi, bool hyphens) {
     size_t n = 0;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -162,12 +160,12 @@ Result<store::Withdrawal> Payments::withdraw(const Actor& actor, const Withdrawa
     return n >= lo && n <= hi;
   };
   if (!digits(request.bank_code, 2, 3, false))
-    return make_error(ErrorCode::kInvalidRequest, "bankCode는 숫자 2~3자리 은행 코드여야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kBankCode);
   if (!digits(request.account_number, 6, 20, true))
-    return make_error(ErrorCode::kInvalidRequest, "accountNumber는 숫자 6~20자리여야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kAccountNumber);
   const auto name_length = utf8_code_points(request.holder_name, false);
   if (!name_length || *name_length < 1 || *name_length > 50)
-    return make_error(ErrorCode::kInvalidRequest, "holderName은 1~50자여야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kHolderName);
   store::WithdrawalCommand cmd{actor.user_id,  request.amount, request.bank_code, request.account_number,
                                request.holder_name, now_text(), request.idem_key,  request.idem_hash};
   return store_.request_withdrawal(cmd);
@@ -187,7 +185,7 @@ Result<store::Withdrawal> Payments::finish(long long id, bool paid, const std::s
 }
 
 Result<long long> Payments::point(const Actor& actor, const std::string& user) {
-  if (!actor.admin && user != actor.user_id) return make_error(ErrorCode::kNotFound, "계정을 찾을 수 없습니다.");
+  if (!actor.admin && user != actor.user_id) return make_error(ErrorCode::kNotFound, Subject::kAccount);
   return store_.balance(user);
 }
 

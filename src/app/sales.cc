@@ -13,9 +13,9 @@ namespace p720::app {
 namespace {
 
 
-Error time_out() { return make_error(ErrorCode::kTimeOut, "지금은 선택/구매할 수 없습니다."); }
-Error held() { return make_error(ErrorCode::kTicketHeld, "다른 구매자가 선택한 번호입니다."); }
-Error max_selected() { return make_error(ErrorCode::kMaxSelected, "최대 구매 수량을 초과했습니다."); }
+Error time_out() { return make_error(ErrorCode::kTimeOut, Subject::kRound); }
+Error held() { return make_error(ErrorCode::kTicketHeld, Subject::kNone); }
+Error max_selected() { return make_error(ErrorCode::kMaxSelected, Subject::kTickets); }
 
 std::vector<int> five_groups(int digits) {
   std::vector<int> out;
@@ -75,9 +75,9 @@ Result<long long> Sales::balance(const Actor& actor) { return store_.balance(act
 Result<long long> Sales::deposit(const Actor& actor, const std::string& target, long long amount) {
   const std::string& user = target.empty() ? actor.user_id : target;
   if (!actor.admin && (user != actor.user_id || !config_.demo))
-    return make_error(ErrorCode::kForbidden, "입금 권한이 없습니다.");
+    return make_error(ErrorCode::kForbidden, Subject::kDeposit);
   if (amount <= 0 || amount > kMaxDeposit)
-    return make_error(ErrorCode::kInvalidRequest, "amount는 1 이상 10,000,000,000 이하의 정수여야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kAmount);
   return store_.deposit(user, amount, "by:" + actor.user_id, now_text());
 }
 
@@ -130,7 +130,7 @@ Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std
     std::vector<int> tickets;
     if (spec.digits) {
       for (const auto& t : expand_group(spec.group, *spec.digits)) tickets.push_back(t.index());
-      if (tickets.empty()) return make_error(ErrorCode::kInvalidRequest, "group은 0~5 사이여야 합니다.");
+      if (tickets.empty()) return make_error(ErrorCode::kInvalidRequest, Subject::kGroup);
     } else {
       auto reject = [&](int candidate) {
         if (spec.group != 0) return unavailable(candidate);
@@ -139,11 +139,11 @@ Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std
       };
       auto picked = sold_.pick(round, spec.group, reject);
       if (!picked.ok()) return picked.error();
-      if (!*picked) return make_error(ErrorCode::kPurchaseDuplicated, "남은 번호가 없습니다.");
+      if (!*picked) return make_error(ErrorCode::kPurchaseDuplicated, Subject::kSoldOut);
       tickets = spec.group == 0 ? five_groups(**picked) : std::vector<int>{**picked};
     }
     for (int t : tickets) {
-      if (!seen.insert(t).second) return make_error(ErrorCode::kInvalidRequest, "같은 번호가 요청에 두 번 있습니다.");
+      if (!seen.insert(t).second) return make_error(ErrorCode::kInvalidRequest, Subject::kDuplicateTicket);
       out.push_back(t);
     }
   }
@@ -153,7 +153,7 @@ Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std
 Status Sales::check_available(const Actor& actor, int round, const std::vector<int>& tickets) {
   auto sold = sold_.sold_among(round, tickets);
   if (!sold.ok()) return sold.error();
-  if (!sold->empty()) return make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(*sold));
+  if (!sold->empty()) return make_error(ErrorCode::kPurchaseDuplicated, Subject::kNone, {}, std::move(*sold));
   auto holds = holds_.lookup(round, tickets, clock_.now());
   for (const auto& h : holds)
     if (h && h->user_id != actor.user_id) return held();
@@ -173,7 +173,7 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
   if (!tickets.ok()) return tickets.error();
   for (int t : *tickets)
     if (std::find(in_cart.begin(), in_cart.end(), t) != in_cart.end())
-      return make_error(ErrorCode::kSelectDuplicated, "이미 선택한 번호입니다.");
+      return make_error(ErrorCode::kSelectDuplicated, Subject::kNone);
   if (in_cart.size() + tickets->size() > static_cast<size_t>(config_.max_cart_items)) return max_selected();
   if (auto s = check_available(actor, round, *tickets); !s.ok()) return s.error();
 
@@ -238,7 +238,7 @@ void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, cons
     // the tickets sold): that answer wins.
     if (replayed(actor, idem_key, idem_hash, done)) return;
     if (!sold.ok()) return done(sold.error());
-    return done(make_error(ErrorCode::kPurchaseDuplicated, "이미 구매된 번호입니다.", std::move(*sold)));
+    return done(make_error(ErrorCode::kPurchaseDuplicated, Subject::kNone, {}, std::move(*sold)));
   }
   store::PurchaseCommand cmd{actor.user_id, round,    tickets,  config_.price, config_.round_limit,
                              now_text(),    idem_key, idem_hash};
@@ -299,7 +299,7 @@ void Sales::checkout_now(const Actor& actor, const std::string& idem_key, const 
   if (!round.ok()) return done(round.error());
   if (cart->empty()) {
     if (stale > 0) return done(time_out());
-    return done(make_error(ErrorCode::kSelectNoTicket, "선택된 번호가 없습니다."));
+    return done(make_error(ErrorCode::kSelectNoTicket, Subject::kNone));
   }
   if (cart->size() > static_cast<size_t>(config_.max_tickets_per_request)) return done(max_selected());
   std::vector<int> tickets;
@@ -321,7 +321,7 @@ void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>
   if (replayed(actor, idem_key, idem_hash, done)) return;
   auto r = open_round(round);
   if (!r.ok()) return done(r.error());
-  if (specs.empty()) return done(make_error(ErrorCode::kInvalidRequest, "tickets가 비어 있습니다."));
+  if (specs.empty()) return done(make_error(ErrorCode::kInvalidRequest, Subject::kTickets));
   size_t count = 0;
   for (const auto& s : specs) count += s.group == 0 ? kGroups : 1;
   if (count > static_cast<size_t>(config_.max_tickets_per_request)) return done(max_selected());
@@ -338,7 +338,7 @@ void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>
 }
 
 Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all, store::Page page) {
-  if (all && !actor.admin) return make_error(ErrorCode::kForbidden, "관리자만 조회할 수 있습니다.");
+  if (all && !actor.admin) return make_error(ErrorCode::kForbidden, Subject::kTickets);
   return store_.tickets(store::TicketQuery{all ? std::nullopt : std::optional(actor.user_id), round, std::nullopt, page});
 }
 

@@ -14,7 +14,10 @@
 namespace p720::http {
 namespace {
 
-Error unauthorized(std::string why) { return make_error(ErrorCode::kUnauthorized, "인증이 필요합니다: " + why); }
+// Why a token is refused: a reason key that http/errors.cc words (Subject::kToken), or the claim
+// that is not right (Subject::kTokenClaim).
+Error unauthorized(const char* reason) { return make_error(ErrorCode::kUnauthorized, Subject::kToken, reason); }
+Error bad_claim(const char* claim) { return make_error(ErrorCode::kUnauthorized, Subject::kTokenClaim, claim); }
 
 struct JwtFree {
   void operator()(jwt_t* j) const { jwt_free(j); }
@@ -28,24 +31,24 @@ long long now_seconds() {
 // The claims of a verified payload. `idp`: a token of the operator's identity provider, whose
 // subject may be in `sub`, and which carries no session of ours.
 Result<Claims> claims_of(const nlohmann::json& json, bool idp, long long* exp_out) {
-  if (!json.is_object()) return unauthorized("클레임이 올바르지 않습니다.");
+  if (!json.is_object()) return unauthorized("claims");
   Claims c;
   auto id = json.find("id");
   if (id == json.end() && idp) id = json.find("sub");
-  if (id == json.end()) return unauthorized("id 클레임이 없습니다.");
+  if (id == json.end()) return unauthorized("no-id");
   if (id->is_string()) c.user_id = id->get<std::string>();
   else if (id->is_number_integer()) c.user_id = std::to_string(id->get<long long>());
-  if (c.user_id.empty() || c.user_id.size() > 64) return unauthorized("id 클레임이 올바르지 않습니다.");
+  if (c.user_id.empty() || c.user_id.size() > 64) return bad_claim("id");
   const double now = static_cast<double>(now_seconds());
   if (auto exp = json.find("exp"); exp != json.end()) {
-    if (!exp->is_number()) return unauthorized("exp 클레임이 올바르지 않습니다.");
-    if (exp->get<double>() <= now) return unauthorized("토큰이 만료되었습니다.");
+    if (!exp->is_number()) return bad_claim("exp");
+    if (exp->get<double>() <= now) return unauthorized("expired");
     // exp in the past or far future both fit: clamp so the cache comparison is safe.
     *exp_out = static_cast<long long>(std::min(exp->get<double>(), 4e18));
   }
   if (auto nbf = json.find("nbf"); nbf != json.end()) {
-    if (!nbf->is_number()) return unauthorized("nbf 클레임이 올바르지 않습니다.");
-    if (nbf->get<double>() > now) return unauthorized("아직 유효하지 않은 토큰입니다.");
+    if (!nbf->is_number()) return bad_claim("nbf");
+    if (nbf->get<double>() > now) return unauthorized("not-yet");
   }
   if (auto n = json.find("name"); n != json.end() && n->is_string()) c.name = *n;
   if (auto e = json.find("email"); e != json.end() && e->is_string()) c.email = *e;
@@ -53,7 +56,7 @@ Result<Claims> claims_of(const nlohmann::json& json, bool idp, long long* exp_ou
   if (auto d = json.find("demo"); d != json.end()) c.demo = !d->is_boolean() || d->get<bool>();
   if (!idp)
     if (auto s = json.find("sid"); s != json.end()) {
-      if (!s->is_string() || s->get<std::string>().empty()) return unauthorized("sid 클레임이 올바르지 않습니다.");
+      if (!s->is_string() || s->get<std::string>().empty()) return bad_claim("sid");
       c.session_id = *s;
     }
   return c;
@@ -65,21 +68,21 @@ TokenAuthority::TokenAuthority(std::string secret) : secret_(std::move(secret)) 
 TokenAuthority::~TokenAuthority() = default;
 
 Result<Claims> TokenAuthority::verify_header(std::optional<std::string_view> header) const {
-  if (!header) return unauthorized("토큰이 없습니다.");
+  if (!header) return unauthorized("missing");
   std::string_view h = *header;
   constexpr std::string_view kBearer = "Bearer ";
-  if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) return unauthorized("Bearer 토큰이 아닙니다.");
+  if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) return unauthorized("not-bearer");
   return verify(h.substr(kBearer.size()));
 }
 
 Result<Claims> TokenAuthority::verify(std::string_view token) const {
-  if (token.size() > 4096) return unauthorized("토큰이 너무 깁니다.");
+  if (token.size() > 4096) return unauthorized("too-long");
   const std::string tok(token);
   std::optional<Claims> claims;
   {
     std::lock_guard lock(cache_mu_);
     if (auto it = cache_.find(tok); it != cache_.end()) {
-      if (it->second.exp != 0 && it->second.exp <= now_seconds()) return unauthorized("토큰이 만료되었습니다.");
+      if (it->second.exp != 0 && it->second.exp <= now_seconds()) return unauthorized("expired");
       claims = it->second.claims;
     }
   }
@@ -97,11 +100,11 @@ Result<Claims> TokenAuthority::verify(std::string_view token) const {
     }
     if (cache_.emplace(tok, Cached{*claims, exp}).second) cache_bytes_ += bytes;
   }
-  if (claims->demo && !demo_tokens_) return unauthorized("데모 토큰은 데모 모드에서만 쓸 수 있습니다.");
+  if (claims->demo && !demo_tokens_) return unauthorized("demo");
   // A sign-in revoked (logout, a refresh token reused) ends its access tokens at once, on every
   // instance: the store answers, not the cache.
   if (!claims->session_id.empty() && session_check_ && !session_check_(claims->session_id))
-    return unauthorized("로그아웃되었거나 취소된 로그인입니다.");
+    return unauthorized("revoked");
   return *claims;
 }
 
@@ -110,12 +113,12 @@ Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out
   const auto dot1 = tok.find('.');
   const auto dot2 = dot1 == std::string::npos ? dot1 : tok.find('.', dot1 + 1);
   if (dot2 == std::string::npos || tok.find('.', dot2 + 1) != std::string::npos)
-    return unauthorized("토큰이 올바르지 않습니다.");
+    return unauthorized("malformed");
   std::string header_text;
-  if (!base64url_decode(std::string_view(tok).substr(0, dot1), header_text)) return unauthorized("토큰이 올바르지 않습니다.");
+  if (!base64url_decode(std::string_view(tok).substr(0, dot1), header_text)) return unauthorized("malformed");
   const auto header = nlohmann::json::parse(header_text, nullptr, false);
   if (!header.is_object() || !header.contains("alg") || !header["alg"].is_string())
-    return unauthorized("토큰이 올바르지 않습니다.");
+    return unauthorized("malformed");
   const std::string alg = header["alg"];
 
   if (alg == "RS256" || alg == "ES256") {
@@ -124,28 +127,28 @@ Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out
       std::lock_guard lock(jwks_mu_);
       keys = jwks_;
     }
-    if (!keys) return unauthorized("HS256 토큰만 허용됩니다.");
+    if (!keys) return unauthorized("hs256-only");
     auto kid = header.find("kid");
-    if (kid == header.end() || !kid->is_string()) return unauthorized("kid가 없습니다.");
+    if (kid == header.end() || !kid->is_string()) return unauthorized("no-kid");
     const JwksKeys::Key* key = keys->find(*kid, alg);
-    if (!key) return unauthorized("알 수 없는 키이거나 키와 알고리즘이 맞지 않습니다.");
+    if (!key) return unauthorized("unknown-key");
     std::string payload, signature;
     if (!base64url_decode(std::string_view(tok).substr(dot1 + 1, dot2 - dot1 - 1), payload) ||
         !base64url_decode(std::string_view(tok).substr(dot2 + 1), signature) ||
         !JwksKeys::verify(*key, std::string_view(tok).substr(0, dot2), signature))
-      return unauthorized("토큰 서명이 올바르지 않습니다.");
+      return unauthorized("signature");
     return claims_of(nlohmann::json::parse(payload, nullptr, false), true, exp_out);
   }
-  if (alg != "HS256") return unauthorized("지원하지 않는 알고리즘입니다.");
+  if (alg != "HS256") return unauthorized("alg");
 
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, tok.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
                  static_cast<int>(secret_.size())) != 0 || raw == nullptr)
-    return unauthorized("토큰이 올바르지 않습니다.");
+    return unauthorized("malformed");
   JwtPtr jwt(raw);
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthorized("HS256 토큰만 허용됩니다.");
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthorized("hs256-only");
   char* grants = jwt_get_grants_json(jwt.get(), nullptr);
-  if (!grants) return unauthorized("클레임이 없습니다.");
+  if (!grants) return unauthorized("no-claims");
   auto json = nlohmann::json::parse(grants, nullptr, false);
   free(grants);  // NOLINT: libjwt allocates with malloc
   return claims_of(json, false, exp_out);

@@ -1,7 +1,9 @@
-// Handler helpers that need no template: the request fingerprint, Idempotency-Key, paging.
+// Handler helpers that need no template: the request fingerprint, Idempotency-Key, paging, rounds and ids.
 #include "http/handler_util.h"
 
 #include <openssl/evp.h>
+
+#include "domain/rules.h"
 
 namespace p720::http {
 
@@ -27,26 +29,56 @@ Result<std::string> idempotency_key(const Request& req) {
   // invalid UTF-8 must be refused here rather than by the database.
   if (key->empty() || key->size() > 128 ||
       std::any_of(key->begin(), key->end(), [](char ch) { return ch < 0x21 || ch > 0x7e; }))
-    return make_error(ErrorCode::kInvalidRequest, "Idempotency-Key는 공백 없는 ASCII 1~128자여야 합니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kIdempotencyKey);
   return std::string(*key);
+}
+
+std::optional<long long> id_segment(std::string_view s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  const long long n = std::stoll(std::string(s));
+  return n > 0 ? std::optional<long long>(n) : std::nullopt;
+}
+
+Result<int> round_segment(std::string_view s) {
+  // Up to six digits: any round a client may name; the store answers NOT_FOUND beyond the last.
+  if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(s)) < 1)
+    return make_error(ErrorCode::kInvalidRequest, Subject::kParam, "round");
+  return std::stoi(std::string(s));
+}
+
+Result<int> round_param(const Request& req, std::optional<int> fallback) {
+  auto r = req.query_param("round");
+  if (!r || r->empty()) {
+    if (fallback) return *fallback;
+    return make_error(ErrorCode::kInvalidRequest, Subject::kField, "round");
+  }
+  return round_segment(*r);
+}
+
+Result<int> round_field(const Json& obj, const char* name) {
+  auto round = int_field(obj, name, 1, app::kMaxRound, true);
+  if (!round.ok()) return round.error();
+  return static_cast<int>(**round);
+}
+
+Result<long long> deposit_amount(const Json& body) {
+  auto amount = int_field(body, "amount", 1, kMaxDeposit, true);
+  if (!amount.ok()) return amount.error();
+  return **amount;
 }
 
 Result<store::Page> page_param(const Request& req) {
   store::Page page{0, kDefaultPageSize};
-  auto number = [](const std::optional<std::string>& s, long long lo, long long hi) -> std::optional<long long> {
-    if (!s || s->empty() || s->size() > 18 || s->find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    const long long n = std::stoll(*s);
-    if (n < lo || n > hi) return std::nullopt;
-    return n;
-  };
   if (auto l = req.query_param("limit")) {
-    auto n = number(l, 1, kMaxPageSize);
-    if (!n) return make_error(ErrorCode::kInvalidRequest, "limit은 1~1000 사이의 정수여야 합니다.");
+    auto n = id_segment(*l);
+    if (!n || *n > kMaxPageSize)
+      return make_error(ErrorCode::kInvalidRequest, Subject::kPageLimit, std::to_string(kMaxPageSize));
     page.limit = static_cast<int>(*n);
   }
   if (auto b = req.query_param("before")) {
-    auto n = number(b, 1, INT64_MAX);
-    if (!n) return make_error(ErrorCode::kInvalidRequest, "before 값이 올바르지 않습니다.");
+    auto n = id_segment(*b);
+    if (!n) return make_error(ErrorCode::kInvalidRequest, Subject::kParam, "before");
     page.before = *n;
   }
   return page;

@@ -1,12 +1,15 @@
 // Pieces every route handler shares: JSON answers, Idempotency-Key and its request fingerprint,
-// and the paging of unbounded lists (SPEC §3). Used by api.cc and the route files it registers.
+// the paging of unbounded lists (SPEC §3), and the validation of rounds and ids — written once
+// here for every route file (http/*_api.cc).
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/draws.h"
 #include "http/errors.h"
 #include "http/json_codec.h"
 #include "http/message.h"
@@ -14,12 +17,7 @@
 
 namespace p720::http {
 
-inline Response json(int status, const Json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return r;
-}
+inline Response json(int status, const Json& body) { return json_response(status, body); }
 
 inline Response no_content() {
   Response r;
@@ -53,6 +51,18 @@ constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
 Result<store::Page> page_param(const Request& req);
+
+// A row id from a path segment or query value: 1–18 decimal digits, positive; nullopt otherwise
+// (callers answer with their resource's NOT_FOUND or INVALID_REQUEST).
+std::optional<long long> id_segment(std::string_view s);
+// A round from a path segment: 1–6 decimal digits, at least 1 (INVALID_REQUEST otherwise).
+Result<int> round_segment(std::string_view s);
+// The `round` query parameter, the same way; `fallback` when absent (INVALID_REQUEST without one).
+Result<int> round_param(const Request& req, std::optional<int> fallback);
+// A deposit's "amount" of a JSON body: an integer in [1, kMaxDeposit] won, required.
+Result<long long> deposit_amount(const Json& body);
+// A round of a JSON body: an integer in [1, app::kMaxRound], required.
+Result<int> round_field(const Json& obj, const char* name = "round");
 
 // One page as a bare JSON array. `rows` was read with limit + 1: a row beyond the page means
 // more follow, named in `Link: <path?…&limit=L&before=ID>; rel="next"` (RFC 8288), ID being the

@@ -7,7 +7,7 @@
 namespace p720::http {
 namespace {
 
-Error invalid(const std::string& msg) { return make_error(ErrorCode::kInvalidRequest, msg); }
+Error invalid(Subject what, std::string detail = {}) { return make_error(ErrorCode::kInvalidRequest, what, std::move(detail)); }
 
 const char* kDigitNames[6] = {"first", "second", "third", "fourth", "fifth", "sixth"};
 
@@ -31,8 +31,8 @@ Response json_response(int status, const Json& body) {
 Result<Json> parse_object(const std::string& body, bool allow_empty) {
   if (body.empty() && allow_empty) return Json::object();
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return invalid("요청 본문이 올바른 JSON이 아닙니다.");
-  if (!j.is_object()) return invalid("요청 본문은 JSON 객체여야 합니다.");
+  if (j.is_discarded()) return invalid(Subject::kBody);
+  if (!j.is_object()) return invalid(Subject::kBodyObject);
   return j;
 }
 
@@ -40,36 +40,36 @@ Result<std::optional<long long>> int_field(const Json& obj, const char* name, lo
                                            bool required) {
   auto it = obj.find(name);
   if (it == obj.end() || it->is_null()) {
-    if (required) return invalid(std::string(name) + " 값이 필요합니다.");
+    if (required) return invalid(Subject::kField, name);
     return std::optional<long long>();
   }
   long long v;
   if (it->is_number_unsigned()) {
     auto u = it->get<unsigned long long>();
-    if (u > static_cast<unsigned long long>(hi)) return invalid(std::string(name) + " 값이 범위를 벗어났습니다.");
+    if (u > static_cast<unsigned long long>(hi)) return invalid(Subject::kFieldRange, name);
     v = static_cast<long long>(u);
   } else if (it->is_number_integer()) {
     v = it->get<long long>();
   } else {
-    return invalid(std::string(name) + " 값은 정수여야 합니다.");
+    return invalid(Subject::kFieldInteger, name);
   }
-  if (v < lo || v > hi) return invalid(std::string(name) + " 값이 범위를 벗어났습니다.");
+  if (v < lo || v > hi) return invalid(Subject::kFieldRange, name);
   return std::optional<long long>(v);
 }
 
 Result<std::optional<bool>> bool_field(const Json& obj, const char* name) {
   auto it = obj.find(name);
   if (it == obj.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) return invalid(std::string(name) + " 값은 true/false여야 합니다.");
+  if (!it->is_boolean()) return invalid(Subject::kFieldBoolean, name);
   return std::optional<bool>(it->get<bool>());
 }
 
 Result<std::optional<std::string>> string_field(const Json& obj, const char* name, size_t max_len) {
   auto it = obj.find(name);
   if (it == obj.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) return invalid(std::string(name) + " 값은 문자열이어야 합니다.");
+  if (!it->is_string()) return invalid(Subject::kFieldString, name);
   auto s = it->get<std::string>();
-  if (s.size() > max_len) return invalid(std::string(name) + " 값이 너무 깁니다.");
+  if (s.size() > max_len) return invalid(Subject::kFieldLength, name);
   return std::optional<std::string>(std::move(s));
 }
 
@@ -79,7 +79,7 @@ Result<std::optional<int>> digits_of(const Json& obj, const std::string& suffix)
   std::optional<int> from_number;
   if (*number) {
     from_number = parse_number(**number);
-    if (!from_number) return invalid("number는 숫자 6자리 문자열이어야 합니다.");
+    if (!from_number) return invalid(Subject::kNumber);
   }
   std::array<int, 6> d{};
   int present = 0;
@@ -92,17 +92,17 @@ Result<std::optional<int>> digits_of(const Json& obj, const std::string& suffix)
       ++present;
     }
   }
-  if (present != 0 && present != 6) return invalid("first~sixth 여섯 자리가 모두 필요합니다.");
+  if (present != 0 && present != 6) return invalid(Subject::kDigits);
   if (present == 6) {
     int digits = *digits_from_array(d);
-    if (from_number && *from_number != digits) return invalid("number와 first~sixth가 다릅니다.");
+    if (from_number && *from_number != digits) return invalid(Subject::kDigitsMismatch);
     return std::optional<int>(digits);
   }
   return from_number;
 }
 
 Result<app::TicketSpec> ticket_spec(const Json& obj) {
-  if (!obj.is_object()) return invalid("번호는 JSON 객체여야 합니다.");
+  if (!obj.is_object()) return invalid(Subject::kTicket);
   auto group = int_field(obj, "group", 0, kGroups, true);
   if (!group.ok()) return group.error();
   auto is_auto = bool_field(obj, "auto");
@@ -111,7 +111,7 @@ Result<app::TicketSpec> ticket_spec(const Json& obj) {
   if (is_auto->value_or(false)) return spec;
   auto digits = digits_of(obj);
   if (!digits.ok()) return digits.error();
-  if (!*digits) return invalid("number 또는 first~sixth, 혹은 auto가 필요합니다.");
+  if (!*digits) return invalid(Subject::kTicketNumber);
   spec.digits = *digits;
   return spec;
 }

@@ -4,6 +4,11 @@
 #include <charconv>
 #include <sstream>
 
+#include "app/holds.h"
+#include "app/sales.h"
+#include "app/sold_cache.h"
+#include "domain/calendar.h"
+
 namespace p720::http {
 
 namespace {
@@ -80,6 +85,30 @@ std::string Metrics::text() const {
   }
   for (const auto& s : sources) out << s();
   return out.str();
+}
+
+std::function<std::string()> sales_metrics(const app::Sales& sales, app::HoldRegistry& holds, app::SoldCache& sold,
+                                           const RoundCalendar& calendar, const app::Clock& clock) {
+  return [&sales, &holds, &sold, &calendar, &clock] {
+    const auto now = clock.now();
+    const int round = calendar.current_round(now);
+    return Metrics::sample("pension_purchases_total", "counter",
+                           "Purchases this instance committed (checkouts and direct purchases; replays not counted).",
+                           sales.purchases_made()) +
+           Metrics::sample("pension_tickets_purchased_total", "counter", "Tickets in those purchases.",
+                           sales.tickets_sold()) +
+           Metrics::sample("pension_active_holds", "gauge", "Tickets held in carts now (this instance's view).",
+                           static_cast<long long>(holds.active(now))) +
+           Metrics::sample("pension_tickets_sold", "gauge", "Tickets sold in the current round.", sold.sold_count(round),
+                           "round=\"" + std::to_string(round) + "\"");
+  };
+}
+
+std::function<std::string()> redis_metrics(std::function<bool()> ping) {
+  return [ping = std::move(ping)] {
+    return Metrics::sample("pension_redis_up", "gauge", "1 when Redis answered a PING at this scrape, else 0.",
+                           ping() ? 1 : 0);
+  };
 }
 
 }  // namespace p720::http

@@ -11,6 +11,16 @@
 #include <utility>
 #include <vector>
 
+namespace p720 {
+class RoundCalendar;
+namespace app {
+class Sales;
+class HoldRegistry;
+class SoldCache;
+class Clock;
+}  // namespace app
+}  // namespace p720
+
 namespace p720::http {
 
 class Metrics {
@@ -40,5 +50,12 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, Histogram> latency_;  // by (route, method)
   std::vector<std::function<std::string()>> sources_;
 };
+
+// Metrics::add_source texts of the other layers, named and described here with the server's own:
+// the application's sales (purchases, tickets, holds, the current round's sold tickets) …
+std::function<std::string()> sales_metrics(const app::Sales& sales, app::HoldRegistry& holds, app::SoldCache& sold,
+                                           const RoundCalendar& calendar, const app::Clock& clock);
+// … and whether Redis answers (`ping` asks it, at every scrape).
+std::function<std::string()> redis_metrics(std::function<bool()> ping);
 
 }  // namespace p720::http

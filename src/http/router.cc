@@ -35,30 +35,30 @@ void Router::dispatch(const Request& req, std::string* route_out, Reply reply) c
   std::vector<std::string> params;
   bool path_known = false;
   for (const auto& route : routes_) {
-    if (!match(route.pattern, req.path, params)) continue;
+    if (!match(route.pattern(), req.path, params)) continue;
     path_known = true;
-    if (route.method != req.method) continue;
-    if (route_out) *route_out = route.pattern;
+    if (route.method() != req.method) continue;
+    if (route_out) *route_out = route.pattern();
     auto ctx = std::make_shared<Context>(Context{req, std::move(params), std::nullopt});
-    if (route.access != Access::kPublic) {
+    if (route.access() != Access::kPublic) {
       auto claims = auth_.verify_header(req.header("authorization"));
       if (!claims.ok()) return reply(error_response(claims.error()));
-      if (route.access == Access::kAdmin && !claims->admin)
-        return reply(error_response(ErrorCode::kForbidden, "관리자 권한이 필요합니다."));
-      if (route.rate_limited && limiter_)
+      if (route.access() == Access::kAdmin && !claims->admin)
+        return reply(error_response(make_error(ErrorCode::kForbidden, Subject::kAdminRoute)));
+      if (route.is_rate_limited() && limiter_)
         if (const int wait = limiter_(claims->user_id); wait > 0) {
-          Error e = make_error(ErrorCode::kTooManyRequests);
+          Error e = make_error(ErrorCode::kTooManyRequests, Subject::kNone);
           e.retry_after = wait;
           return reply(error_response(e));
         }
       ctx->claims = std::move(*claims);
     }
-    if (route.async_handler) return route.async_handler(std::move(ctx), std::move(reply));
-    return reply(route.handler(*ctx));
+    if (route.is_async()) return route.async_handler()(std::move(ctx), std::move(reply));
+    return reply(route.handler()(*ctx));
   }
   if (route_out) *route_out = "";
-  if (path_known) return reply(error_response(ErrorCode::kNotFound, "지원하지 않는 메서드입니다: " + req.method));
-  reply(error_response(ErrorCode::kNotFound, "없는 경로입니다: " + req.path));
+  if (path_known) return reply(error_response(make_error(ErrorCode::kNotFound, Subject::kMethod, req.method)));
+  reply(error_response(make_error(ErrorCode::kNotFound, Subject::kPath, req.path)));
 }
 
 Response Router::dispatch(const Request& req, std::string* route_out) const {
@@ -71,8 +71,7 @@ Response Router::dispatch(const Request& req, std::string* route_out) const {
 bool Router::on_io_thread(const Request& req) const {
   std::vector<std::string> params;
   for (const auto& route : routes_)
-    if (route.method == req.method && match(route.pattern, req.path, params))
-      return route.async_handler != nullptr || route.io_thread;
+    if (route.method() == req.method && match(route.pattern(), req.path, params)) return route.starts_on_io_thread();
   return false;
 }
 

@@ -43,9 +43,8 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
-}  // namespace
-
-struct Server::Impl {
+// The server's state and its request path, shared by the sessions (Server::Impl is this).
+struct Core {
   ServerConfig config;
   const Router& router;
   Metrics& metrics;
@@ -74,7 +73,7 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::vector<std::thread> threads;
 
-  Impl(ServerConfig c, const Router& r, Metrics& m)
+  Core(ServerConfig c, const Router& r, Metrics& m)
       : config(std::move(c)), router(r), metrics(m), workers(static_cast<size_t>(std::max(1, config.workers))) {}
 
   void do_accept();
@@ -87,13 +86,11 @@ struct Server::Impl {
   void finish(const Request& req, Response& res, const std::string& route, Clock::time_point started) const;
 };
 
-namespace {
-
 // One connection. Every callback runs on the connection's strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `address` has been admitted (Impl::admit); the session releases it when it ends.
-  Session(tcp::socket&& socket, Server::Impl& server, std::string address)
+  // `address` has been admitted (Core::admit); the session releases it when it ends.
+  Session(tcp::socket&& socket, Core& server, std::string address)
       : stream_(std::move(socket)), server_(server), address_(std::move(address)) {
     ++server_.connections;
   }
@@ -136,12 +133,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       Response res;
       if (ec == bhttp::error::header_limit) {
-        res = error_response(ErrorCode::kInvalidRequest, "요청 헤더가 너무 큽니다.");
-        res.status = 431;
+        res = error_response(make_error(ErrorCode::kInvalidRequest, Subject::kHeaders));  // 431 (http/errors.cc)
       } else if (ec == bhttp::error::body_limit) {
-        res = error_response(ErrorCode::kPayloadTooLarge, "");
+        res = error_response(make_error(ErrorCode::kPayloadTooLarge, Subject::kNone));
       } else {
-        res = error_response(ErrorCode::kInvalidRequest, "잘못된 HTTP 요청입니다.");
+        res = error_response(make_error(ErrorCode::kInvalidRequest, Subject::kHttpRequest));
       }
       // What the parser saw of the request, so the answer gets CORS, metrics, the log line and
       // predecessor mode like any other.
@@ -162,23 +158,23 @@ class Session : public std::enable_shared_from_this<Session> {
     // RFC 9112 §6.1/§6.3: a request whose Transfer-Encoding is anything but a final "chunked", or
     // that has both Transfer-Encoding and Content-Length, is refused and the connection closed —
     // an intermediary may have framed it differently (request smuggling).
-    const char* refusal = nullptr;
+    std::optional<Subject> refusal;
     if (breq.count(bhttp::field::transfer_encoding) && (!breq.chunked() || breq.count(bhttp::field::content_length)))
-      refusal = "Transfer-Encoding이 올바르지 않습니다.";
+      refusal = Subject::kTransferEncoding;
     // Invalid UTF-8 in the target or a header value is refused here, before anything stores or
     // compares it (the body is JSON, whose parser refuses it).
     else if (!utf8_code_points(std::string_view(breq.target().data(), breq.target().size())) ||
              std::any_of(breq.begin(), breq.end(), [](const auto& f) {
                return !utf8_code_points(std::string_view(f.value().data(), f.value().size()));
              }))
-      refusal = "요청에 올바르지 않은 UTF-8이 있습니다.";
+      refusal = Subject::kEncoding;
     if (refusal) {
       Request bad;
       bad.request_id = new_request_id();
       bad.method = std::string(breq.method_string());
       const std::string_view target(breq.target().data(), breq.target().size());
       bad.path = std::string(target.substr(0, target.find('?')));
-      Response res = error_response(ErrorCode::kInvalidRequest, refusal);
+      Response res = error_response(make_error(ErrorCode::kInvalidRequest, *refusal));
       server_.finish(bad, res, "", Clock::now());
       return send(std::move(res), breq.version(), false);
     }
@@ -308,14 +304,18 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  Server::Impl& server_;
+  Core& server_;
   std::string address_;
   bool first_request_ = true;
 };
 
 }  // namespace
 
-void Server::Impl::do_accept() {
+struct Server::Impl : Core {
+  using Core::Core;
+};
+
+void Core::do_accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
@@ -334,7 +334,7 @@ void Server::Impl::do_accept() {
   });
 }
 
-void Server::Impl::handle(std::shared_ptr<Request> req, std::function<void(Response)> done) const {
+void Core::handle(std::shared_ptr<Request> req, std::function<void(Response)> done) const {
   const auto started = Clock::now();
   auto rid = req->header("x-request-id");
   req->request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
@@ -363,18 +363,18 @@ void Server::Impl::handle(std::shared_ptr<Request> req, std::function<void(Respo
   } catch (const std::exception& e) {
     spdlog::error("{}", nlohmann::json({{"msg", "handler failed"}, {"requestId", req->request_id}, {"error", e.what()}})
                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    reply(error_response(ErrorCode::kInternal, ""));
+    reply(error_response(make_error(ErrorCode::kInternal, Subject::kNone)));
   }
 }
 
-Response Server::Impl::handle(const Request& in) const {
+Response Core::handle(const Request& in) const {
   std::promise<Response> promise;
   auto future = promise.get_future();
   handle(std::make_shared<Request>(in), [&promise](Response r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 
-void Server::Impl::finish(const Request& req, Response& res, const std::string& route, Clock::time_point started) const {
+void Core::finish(const Request& req, Response& res, const std::string& route, Clock::time_point started) const {
   if (const auto origin = req.header("origin")) {
     bool allowed = false;
     for (const auto& o : config.cors_origins)
@@ -404,7 +404,7 @@ void Server::Impl::finish(const Request& req, Response& res, const std::string& 
   }
 }
 
-void Server::Impl::begin_drain() {
+void Core::begin_drain() {
   if (draining.exchange(true)) return;
   spdlog::info(R"({{"msg":"draining","inFlight":{}}})", in_flight.load());
   beast::error_code ec;
@@ -413,7 +413,7 @@ void Server::Impl::begin_drain() {
   wait_drained(timer, Clock::now() + config.drain_timeout);
 }
 
-void Server::Impl::wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline) {
+void Core::wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline) {
   if (in_flight == 0 || Clock::now() >= deadline) {
     ioc.stop();
     return;

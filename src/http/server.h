@@ -59,9 +59,8 @@ class Server {
   // Turns one request into a response: CORS, request id, routing. Public for tests.
   Response handle(const Request& req) const;
 
-  struct Impl;  // public so the per-connection sessions in server.cc can reach it
-
  private:
+  struct Impl;  // server.cc
   std::unique_ptr<Impl> impl_;
 };
 

@@ -76,7 +76,7 @@ Result<HttpAnswer> exchange(asio::io_context& ioc, Stream& stream, beast::tcp_st
   run(ioc);
   if (ec) {
     failure = "write: " + ec.message();
-    return make_error(ErrorCode::kUnavailable);
+    return make_error(ErrorCode::kUnavailable, Subject::kNone);
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -85,7 +85,7 @@ Result<HttpAnswer> exchange(asio::io_context& ioc, Stream& stream, beast::tcp_st
   run(ioc);
   if (ec) {
     failure = "read: " + ec.message();
-    return make_error(ErrorCode::kUnavailable);
+    return make_error(ErrorCode::kUnavailable, Subject::kNone);
   }
   auto res = parser.release();
   return HttpAnswer{static_cast<int>(res.result_int()), std::move(res.body())};
@@ -114,9 +114,9 @@ Result<HttpAnswer> HttpsClient::send(const Url& base, const std::string& method,
   beast::tcp_stream tcp_stream(ioc);
   auto deadline_failure = [&](const std::string& step) {
     failure = step + ": " + ec.message();
-    return Result<HttpAnswer>(make_error(ErrorCode::kUnavailable));
+    return Result<HttpAnswer>(make_error(ErrorCode::kUnavailable, Subject::kNone));
   };
-  Result<HttpAnswer> out = make_error(ErrorCode::kUnavailable);
+  Result<HttpAnswer> out = make_error(ErrorCode::kUnavailable, Subject::kNone);
   [&] {
     tcp::resolver resolver(ioc);
     // The resolver has no deadline of its own: a timer cancels it.

@@ -140,7 +140,7 @@ SmtpClient::SmtpClient(SmtpUrl server, std::string from, std::chrono::seconds ti
 
 Status SmtpClient::send(const app::MailMessage& m) {
   if (m.to.find_first_of("\r\n<>") != std::string::npos)
-    return make_error(ErrorCode::kInvalidRequest, "받는 주소가 올바르지 않습니다.");
+    return make_error(ErrorCode::kInvalidRequest, Subject::kRecipient);
   try {
     Conversation c(std::chrono::steady_clock::now() + timeout_);
     c.connect(server_);
@@ -170,7 +170,7 @@ Status SmtpClient::send(const app::MailMessage& m) {
                                        {"smtp", server_.host + ":" + std::to_string(server_.port)},
                                        {"error", e.what()}})
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    return make_error(ErrorCode::kUnavailable, "인증 메일을 보낼 수 없습니다. 잠시 후 다시 시도해 주세요.");
+    return make_error(ErrorCode::kUnavailable, Subject::kEmail);
   }
 }
 

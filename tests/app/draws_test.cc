@@ -21,7 +21,7 @@ struct Settled : World {
   void buy(const std::string& user, int group, int digits) {
     ASSERT_TRUE(store->deposit(user, 1000, "test", "t").ok());
     auto r = sales.buy(app::Actor{user, false}, kRound, {app::TicketSpec{group, digits}}, "", "");
-    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r.ok()) << static_cast<int>(r.error().code) << " " << r.error().detail;
   }
   void close() { clock.set(at("2026-11-26T18:00:00+09:00")); }
 };

@@ -127,6 +127,28 @@ def test_headers_over_16k_are_431(server):
     assert_healthy(server)
 
 
+def _count_431(server):
+    needle = 'pension_http_requests_total{route="unmatched",method="GET",status="431"} '
+    for line in server.get("/metrics").text.splitlines():
+        if line.startswith(needle):
+            return int(line[len(needle):])
+    return 0
+
+
+def test_431_takes_the_normal_answer_path(server):
+    """The 431 answer is an error response like any other: CORS headers, the request id, the
+    JSON body, and a count in the request metrics."""
+    before = _count_431(server)
+    resp = exchange(server, request_bytes(server, "GET", "/api/v1/pension/round",
+                                          headers={"Origin": "http://shop.example", "X-Request-Id": "big-431",
+                                                   "X-Big": "a" * (17 * 1024)}))
+    assert resp is not None and resp[0] == 431, resp
+    assert resp[1].get("access-control-allow-origin") == "*", resp[1]
+    assert resp[1].get("x-request-id"), resp[1]
+    assert json.loads(resp[2]) == {"errorCode": "INVALID_REQUEST", "errorMessage": "요청 헤더가 너무 큽니다."}
+    assert _count_431(server) == before + 1
+
+
 def test_headers_under_the_limit_are_served(server):
     resp = exchange(server, request_bytes(server, "GET", "/api/v1/pension/round", headers={"X-Big": "a" * (12 * 1024)}))
     assert resp is not None and resp[0] == 200 and resp[2] == str(ROUND).encode()

@@ -1,5 +1,5 @@
 """GET /openapi.json against the route table: every documented operation is served, every route of
-src/http/api.cc is documented with the right security, and the real responses fit the schemas."""
+route file (src/http/*_api.cc) is documented with the right security, and the real responses fit the schemas."""
 import json
 import re
 from pathlib import Path
@@ -8,71 +8,78 @@ import pytest
 
 from conftest import REPO, ROUND, Server, new_user
 
-API_CC = REPO / "src" / "http" / "api.cc"
-# Route tables registered from make_api (api.cc) in files of their own.
-ROUTE_FILES = [API_CC] + [REPO / "src" / "http" / f for f in ("auth_api.cc", "payments_api.cc", "annuity_api.cc")]
+HTTP_SRC = REPO / "src" / "http"
+API_CC = HTTP_SRC / "api.cc"
+# Route tables registered from make_api (api.cc), one file per resource.
+ROUTE_FILES = sorted(HTTP_SRC.glob("*_api.cc"))
+DEMO_FILE = HTTP_SRC / "demo_api.cc"  # registered only in demo mode (make_api: `if (d->demo)`)
 DOC_FILE = REPO / "docs" / "openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-# The router's own 404 messages (src/http/router.cc): the path or the method is not in the table.
+# The router's own 404 messages (src/http/errors.cc, kMethod / kPath): the path or the method is not in the table.
 UNKNOWN_ROUTE = ("없는 경로입니다", "지원하지 않는 메서드입니다")
+# Router's builder (src/http/router.h): r.get / r.post / r.put / r.del, access by .user() / .admin().
+BUILDER = {"get": "GET", "post": "POST", "put": "PUT", "del": "DELETE"}
+
+
+def access_of(chain):
+    if ".admin()" in chain:
+        return "kAdmin"
+    return "kUser" if ".user()" in chain else "kPublic"
 
 
 # --- the route table, read from the source ---------------------------------------------------
-def routes_from_source():
-    """{(METHOD, pattern): access} of every r.add in api.cc, with the two generating loops expanded.
+def routes_from_source(files=None):
+    """{(METHOD, pattern): access} of every route the route files build, with the two generating
+    loops expanded.
 
-    Fails loudly when api.cc registers a route in a way this reader does not know, so a new kind of
+    Fails loudly when a file registers a route in a way this reader does not know, so a new kind of
     registration cannot slip past the check."""
-    src = "\n".join(f.read_text() for f in ROUTE_FILES)
+    src = "\n".join(f.read_text() for f in (files or ROUTE_FILES))
     routes = {}
     understood = 0
+    chain = r'((?:\s*\.\w+\(\))*)\s*\.handle'  # the builder's flags, then the handler
 
-    for m in re.finditer(r'r\.add\(\{"([A-Z]+)",\s*"([^"]+)",\s*Access::(k\w+)', src):
-        routes[(m.group(1), m.group(2))] = m.group(3)
-        understood += 1
-    # r.add({.method = "GET", .pattern = "/x", .access = Access::kPublic, ... (designated initializers)
-    for m in re.finditer(r'r\.add\(\{\.method = "([A-Z]+)",\s*\.pattern = "([^"]+)",\s*\.access = Access::(k\w+)', src):
-        routes[(m.group(1), m.group(2))] = m.group(3)
+    # r.get("/x").user().rate_limited().handle(...)
+    for m in re.finditer(r'\br\.(get|post|put|del)\("([^"]+)"\)' + chain, src):
+        routes[(BUILDER[m.group(1)], m.group(2))] = access_of(m.group(3))
         understood += 1
 
-    # for (bool is_bonus : {false, true}) { const std::string base = is_bonus ? "B" : "W"; r.add({"GET", base + "/x", ...
-    base = re.search(r'const std::string base\s*=\s*is_bonus\s*\?\s*"([^"]+)"\s*:\s*"([^"]+)"\s*;', src)
-    base_adds = list(re.finditer(r'r\.add\(\{"([A-Z]+)",\s*base \+ "([^"]+)",\s*Access::(k\w+)', src))
+    # for (const auto& [base, render] : {std::pair<...>{"W", win_json}, std::pair<...>{"B", bonus_json}}) r.get(base + "/x")...
+    bases = re.findall(r'std::pair<std::string, DrawRender>\{"([^"]+)",', src)
+    base_adds = list(re.finditer(r'\br\.(get|post|put|del)\(base \+ "([^"]+)"\)' + chain, src))
     if base_adds:
-        assert base, "api.cc: routes built from `base` but its definition was not recognised"
+        assert len(bases) == 2, "draws_api.cc: routes built from `base` but its values were not recognised"
         for m in base_adds:
-            for b in base.groups():
-                routes[(m.group(1), b + m.group(2))] = m.group(3)
+            for b in bases:
+                routes[(BUILDER[m.group(1)], b + m.group(2))] = access_of(m.group(3))
             understood += 1
 
-    # const char* positions[] = {...}; path = std::string("P") + (is_bonus ? "B/" : "W/") + positions[pos];
-    stat_adds = list(re.finditer(r'r\.add\(\{"([A-Z]+)",\s*path,\s*Access::(k\w+)', src))
+    # const char* positions[] = {...}; path = std::string("P") + (bonus ? "B/" : "W/") + positions[pos];
+    stat_adds = list(re.finditer(r'\br\.(get|post|put|del)\(path\)' + chain, src))
     if stat_adds:
         positions = re.search(r'const char\*\s*positions\[\]\s*=\s*\{([^}]*)\}', src)
-        prefix = re.search(r'std::string\("([^"]+)"\)\s*\+\s*\(is_bonus\s*\?\s*"([^"]+)"\s*:\s*"([^"]+)"\)\s*\+\s*positions\[pos\]', src)
-        assert positions and prefix, "api.cc: statistics routes built in a way this test does not recognise"
+        prefix = re.search(r'std::string\("([^"]+)"\)\s*\+\s*\(bonus\s*\?\s*"([^"]+)"\s*:\s*"([^"]+)"\)\s*\+\s*positions\[pos\]', src)
+        assert positions and prefix, "draws_api.cc: statistics routes built in a way this test does not recognise"
         names = re.findall(r'"([^"]+)"', positions.group(1))
-        skip_bonus_first = re.search(r'if \(is_bonus && pos == 0\) continue;', src) is not None
+        skip_bonus_first = re.search(r'if \(bonus && pos == 0\) continue;', src) is not None
         for m in stat_adds:
             for i, name in enumerate(names):
-                routes[(m.group(1), prefix.group(1) + prefix.group(3) + name)] = m.group(2)  # not bonus
+                routes[(BUILDER[m.group(1)], prefix.group(1) + prefix.group(3) + name)] = access_of(m.group(2))
                 if not (skip_bonus_first and i == 0):
-                    routes[(m.group(1), prefix.group(1) + prefix.group(2) + name)] = m.group(2)
+                    routes[(BUILDER[m.group(1)], prefix.group(1) + prefix.group(2) + name)] = access_of(m.group(2))
             understood += 1
 
-    calls = len(re.findall(r'\br\.add\(', src))
-    assert understood == calls, f"api.cc has {calls} r.add calls, this test understood {understood}"
-    assert len(routes) >= 40, routes
+    calls = len(re.findall(r'\br\.(?:get|post|put|del|add)\(', src))
+    assert understood == calls, f"the route files have {calls} route registrations, this test understood {understood}"
+    if files is None:
+        assert len(routes) >= 40, routes
     return routes
 
 
 def demo_only_routes():
-    """Routes registered inside `if (d.demo) { ... }`."""
-    src = API_CC.read_text()
-    m = re.search(r'if \(d\.demo\) \{(.*?)\n  \}', src, re.S)
-    if not m:
-        return set()
-    return {(x.group(1), x.group(2)) for x in re.finditer(r'r\.add\(\{"([A-Z]+)",\s*"([^"]+)"', m.group(1))}
+    """Routes of demo_api.cc, which make_api adds only in demo mode."""
+    assert re.search(r'if \(d->demo\) add_demo_routes\(r, d\);', API_CC.read_text()), "api.cc: demo routes not recognised"
+    return set(routes_from_source([DEMO_FILE]))
 
 
 # --- the document ------------------------------------------------------------------------------

@@ -264,7 +264,7 @@ test('user B on a phone: token sign-in, keyboard only, the sold 3조 123456 → 
   assert.equal(await digitValues(page), '123456');
   await page.keyboard.press('Enter');
   const text = await messageWith(page, { code: 'PURCHASE_DUPLICATED', kind: 'error' });
-  assert.match(text, /이미 판매된 번호입니다/);
+  assert.match(text, /이미 구매된 번호입니다/);  // the server's errorMessage
   assert.equal(await page.getAttribute('#message', 'aria-live'), 'polite');
   assert.equal(await page.getAttribute('#cart-count', 'data-value'), '0');
   await shot(page, 'b-duplicated-phone');
@@ -283,7 +283,7 @@ test('a number in A\'s cart is TICKET_HELD for B; removing it releases it to B',
   await typeNumber(b, '999999');
   await b.click('#add-to-cart');
   const text = await messageWith(b, { code: 'TICKET_HELD', kind: 'error' });
-  assert.match(text, /다른 구매자가 장바구니에 담아 둔 번호입니다/);
+  assert.match(text, /다른 구매자가 선택한 번호입니다\. 다른 번호를 골라 주세요/);  // the server's errorMessage, the page's next step
   assert.equal(await digitValues(b), '999999', 'the digits stay after an error, to try again');
   await shot(b, 'b-held-phone');
 
@@ -344,7 +344,7 @@ test('a token signed with another secret is refused with a sign-in-again message
   await page.fill('#token-input', badToken);
   await page.click('#token-save');
   const text = await messageWith(page, { code: 'UNAUTHORIZED', kind: 'error' });
-  assert.match(text, /다시 로그인/);
+  assert.match(text, /인증이 필요합니다: .* 다시 로그인해 주세요/);  // the server's errorMessage, the page's next step
   assert.equal(await page.getAttribute('#signed-in-user', 'data-user-id'), '');
   await shot(page, 'c-unauthorized-phone');
   assert.deepEqual(user.errors, []);
@@ -376,7 +376,8 @@ test('after the close (restart on a later clock): TIME_OUT on selection, the dra
   await page.click('[data-testid="group-2"]');
   await typeNumber(page, '777777');
   await page.click('#add-to-cart');
-  assert.match(await messageWith(page, { code: 'TIME_OUT', kind: 'error' }), /판매 시간이 아닙니다/);
+  // The server's errorMessage, and the page's word on when sales open.
+  assert.match(await messageWith(page, { code: 'TIME_OUT', kind: 'error' }), /지금은 선택\/구매할 수 없습니다\. 판매는 추첨일\(목\) 17시에 마감/);
 
   const adminToken = await makeToken('admin', { role: 'ADMIN' });
   const res = await fetch(`${baseUrl}/api/v1/pension/draws`, {
