@@ -125,19 +125,16 @@ enum class Subject {
 
 struct Error {
   ErrorCode code;
-  std::string message;      // DEPRECATED (being removed): prose belongs to the HTTP edge, use subject/detail
   std::vector<int> tickets; // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
   long long retry_after = 0;  // TOO_MANY_REQUESTS: seconds until a retry may succeed (0: unknown)
   Subject subject = Subject::kNone;
   std::string detail;  // data the message quotes (a field name, a status, a provider's reason), never prose
 };
 
-inline Error make_error(ErrorCode code, std::string message = {}, std::vector<int> tickets = {}) {
-  return Error{code, std::move(message), std::move(tickets), 0, Subject::kNone, {}};
-}
 // The form to use: a code, what it is about, and data for the message.
-inline Error make_error(ErrorCode code, Subject subject, std::string detail = {}, std::vector<int> tickets = {}) {
-  return Error{code, {}, std::move(tickets), 0, subject, std::move(detail)};
+inline Error make_error(ErrorCode code, Subject subject = Subject::kNone, std::string detail = {},
+                        std::vector<int> tickets = {}) {
+  return Error{code, std::move(tickets), 0, subject, std::move(detail)};
 }
 
 // Result<T> holds either a value or an Error. Result<void> is spelled Status.
@@ -174,7 +171,7 @@ class [[nodiscard]] Status {
   const Error& error() const { return error_; }
 
  private:
-  Error error_{ErrorCode::kInternal, {}, {}, 0, Subject::kNone, {}};
+  Error error_{ErrorCode::kInternal, {}, 0, Subject::kNone, {}};
   bool ok_ = true;
 };
 

@@ -129,9 +129,15 @@ constexpr Text kTexts[] = {
     {E::kForbidden, S::kDraw, "관리자만 추첨할 수 있습니다."},
     {E::kTimeOut, S::kDraw, "판매가 끝나지 않은 회차는 추첨할 수 없습니다."},
     {E::kNotFound, S::kDraw, "추첨 결과가 없습니다."},
+    // The store
+    {E::kUnavailable, S::kStore, "저장소에 연결할 수 없습니다."},
+    {E::kUnavailable, S::kLockWait, "다른 거래가 같은 티켓이나 지갑을 사용하고 있습니다. 잠시 후 다시 시도하세요."},
+    {E::kUnavailable, S::kCommitOutcome,
+     "처리 결과를 확인할 수 없습니다. 구매 내역을 확인하거나 같은 Idempotency-Key로 다시 요청하세요."},
     // Money
     {E::kInvalidRequest, S::kAmount, "amount는 1 이상 10,000,000,000 이하의 정수여야 합니다."},
     {E::kInvalidRequest, S::kBalanceCap, "예치금 한도(1,000조 원)를 넘게 충전할 수 없습니다."},
+    {E::kInvalidRequest, S::kBalanceCap, "예치금 한도(1,000조 원)를 넘게 지급할 수 없습니다.", "INSTALLMENT"},
     {E::kForbidden, S::kDeposit, "입금 권한이 없습니다."},
     {E::kUnavailable, S::kPaymentService, "결제 서비스가 설정되지 않았습니다."},
     {E::kUnavailable, S::kProvider,
@@ -204,7 +210,6 @@ int http_status(ErrorCode code) { return mapping(code).status; }
 std::string_view error_code_name(ErrorCode code) { return mapping(code).name; }
 
 std::string error_message(const Error& error) {
-  if (!error.message.empty()) return error.message;  // DEPRECATED: the store's texts until it uses subjects
   const Text* t = text_of(error);
   if (!t) return std::string(mapping(error.code).message);
   std::string out(t->text);
