@@ -22,7 +22,9 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   explicit Session(tcp::socket&& s) : stream_(std::move(s)) {}
-  void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
 
  private:
   void read() {
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto port = static_cast<unsigned short>(std::atoi(argv[1]));
-  const int threads = argc > 2 ? std::atoi(argv[2]) : std::max(2, static_cast<int>(std::thread::hardware_concurrency()) + 1);
+  const int threads =
+      argc > 2 ? std::atoi(argv[2]) : std::max(2, static_cast<int>(std::thread::hardware_concurrency()) + 1);
   net::io_context ioc(threads);
   tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), port});
   accept(acceptor, ioc);

@@ -6,6 +6,7 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -13,7 +14,6 @@
 #include <future>
 #include <random>
 #include <sstream>
-#include <unistd.h>
 
 #include "domain/prize.h"
 #include "domain/sold_index.h"
@@ -90,8 +90,8 @@ bool buy_together(store::Store& s, int& next, int count) {
   std::atomic<int> left{count}, failed{0};
   std::promise<void> all;
   for (int i = 0; i < count; ++i, ++next) {
-    store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
-                               "2026-11-24T12:00:00+09:00", "", ""};
+    store::PurchaseCommand cmd{
+        "buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000, "2026-11-24T12:00:00+09:00", "", ""};
     s.purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
       if (!r.ok()) ++failed;
       if (--left == 0) all.set_value();
@@ -177,7 +177,8 @@ void BM_GroupCommitPurchasesMariadb(benchmark::State& state) {
     bought += kPerIteration;
   }
   state.SetItemsProcessed(bought);
-  state.counters["mariadb_us_per_purchase"] = (cpu_seconds_of("mariadbd") - db_before) * 1e6 / static_cast<double>(bought);
+  state.counters["mariadb_us_per_purchase"] =
+      (cpu_seconds_of("mariadbd") - db_before) * 1e6 / static_cast<double>(bought);
 }
 BENCHMARK(BM_GroupCommitPurchasesMariadb)->Iterations(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 

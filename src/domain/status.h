@@ -27,49 +27,49 @@ enum class ErrorCode {
   kPayloadTooLarge,
   kTooManyRequests,
   // Accounts and sign-in
-  kEmailTaken,            // 409
-  kAgeRestricted,         // 403
-  kEmailNotVerified,      // 403
-  kVerificationFailed,    // 400: a wrong code
-  kVerificationExpired,   // 400: no code, expired, or out of tries
+  kEmailTaken,           // 409
+  kAgeRestricted,        // 403
+  kEmailNotVerified,     // 403
+  kVerificationFailed,   // 400: a wrong code
+  kVerificationExpired,  // 400: no code, expired, or out of tries
   // Money in and out
   kPaymentFailed,     // 402: the payment provider refused
   kAlreadyProcessed,  // 409: a withdrawal already paid or failed
-  kUnavailable,  // the store cannot be reached; 503
-  kStorageFull,  // the store's disk is full: nothing can be written; 503
-  kInternal,     // a bug; 500
+  kUnavailable,       // the store cannot be reached; 503
+  kStorageFull,       // the store's disk is full: nothing can be written; 503
+  kInternal,          // a bug; 500
 };
 
 // What an error is about, beyond its code: the HTTP edge words the client's message from the code,
 // the subject and the detail (http/errors.cc holds every text). kNone → the code's own message.
 enum class Subject {
   kNone,
-  kRound,          // a round number
-  kGroup,          // a group (1–5; 0 = any in an auto pick)
-  kNumber,         // six digits
-  kTickets,        // a request's ticket list
+  kRound,            // a round number
+  kGroup,            // a group (1–5; 0 = any in an auto pick)
+  kNumber,           // six digits
+  kTickets,          // a request's ticket list
   kDuplicateTicket,  // the same ticket twice in one request
-  kSoldOut,        // no ticket left to pick
-  kAmount,         // a sum of money
-  kBalanceCap,     // a wallet would pass domain::kMaxBalance
-  kCartItem,       // a cart entry
-  kDraw,           // a round's draw
-  kBonus,          // the bonus number
-  kDeposit,        // a deposit (e.g. into someone else's wallet)
-  kOrder,          // a payment order
-  kWithdrawal,     // a withdrawal request
-  kAnnuity,        // an annuity ticket or installment
-  kAccount,        // an account
-  kEmail,          // an e-mail address
-  kAdminOnly,      // an ADMIN-only view
-  kStore,          // the store itself
-  kField,          // a request field: `detail` names it
+  kSoldOut,          // no ticket left to pick
+  kAmount,           // a sum of money
+  kBalanceCap,       // a wallet would pass domain::kMaxBalance
+  kCartItem,         // a cart entry
+  kDraw,             // a round's draw
+  kBonus,            // the bonus number
+  kDeposit,          // a deposit (e.g. into someone else's wallet)
+  kOrder,            // a payment order
+  kWithdrawal,       // a withdrawal request
+  kAnnuity,          // an annuity ticket or installment
+  kAccount,          // an account
+  kEmail,            // an e-mail address
+  kAdminOnly,        // an ADMIN-only view
+  kStore,            // the store itself
+  kField,            // a request field: `detail` names it
 };
 
 struct Error {
   ErrorCode code;
-  std::string message;      // DEPRECATED (being removed): prose belongs to the HTTP edge, use subject/detail
-  std::vector<int> tickets; // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
+  std::string message;        // DEPRECATED (being removed): prose belongs to the HTTP edge, use subject/detail
+  std::vector<int> tickets;   // ticket indexes involved (PURCHASE_DUPLICATED), may be empty
   long long retry_after = 0;  // TOO_MANY_REQUESTS: seconds until a retry may succeed (0: unknown)
   Subject subject = Subject::kNone;
   std::string detail;  // data the message quotes (a field name, a status, a provider's reason), never prose
@@ -87,7 +87,7 @@ inline Error make_error(ErrorCode code, Subject subject, std::string detail = {}
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit on purpose
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
-#include <nlohmann/json.hpp>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace p720::net {
@@ -24,7 +24,8 @@ std::optional<SmtpUrl> parse_smtp_url(const std::string& url) {
   out.host = rest.substr(0, colon);
   if (colon != std::string::npos) {
     const std::string port = rest.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
     const int p = std::stoi(port);
     if (p < 1 || p > 65535) return std::nullopt;
     out.port = static_cast<unsigned short>(p);
@@ -85,8 +86,7 @@ class Conversation {
       buffer_.erase(0, end + 2);
       if (line.size() < 3) throw std::runtime_error(std::string(step) + ": malformed reply");
       if (line.size() > 3 && line[3] == '-') continue;  // a continued multi-line reply
-      if (line.compare(0, 3, std::to_string(expect)) != 0 &&
-          !(expect == 250 && line.compare(0, 3, "251") == 0))
+      if (line.compare(0, 3, std::to_string(expect)) != 0 && !(expect == 250 && line.compare(0, 3, "251") == 0))
         throw std::runtime_error(std::string(step) + ": " + line.substr(0, 200));
       return;
     }

@@ -49,8 +49,7 @@ Reply copy(const redisReply* r) {
       out.elements.reserve(r->elements);
       for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(copy(r->element[i]));
       break;
-    default:
-      out.type = Reply::Type::kNil;
+    default: out.type = Reply::Type::kNil;
   }
   return out;
 }
@@ -225,8 +224,7 @@ void RedisClient::background_loop() {
     if (later_.empty()) return;  // stopping, nothing left
     // Everything queued (up to the bound) in one round trip; what is queued meanwhile goes next.
     const auto n = static_cast<std::ptrdiff_t>(std::min(later_.size(), kMaxPipeline));
-    std::vector<ScriptCall> batch(std::make_move_iterator(later_.begin()),
-                                  std::make_move_iterator(later_.begin() + n));
+    std::vector<ScriptCall> batch(std::make_move_iterator(later_.begin()), std::make_move_iterator(later_.begin() + n));
     later_.erase(later_.begin(), later_.begin() + n);
     lock.unlock();
     (void)eval_all(merge(std::move(batch)));  // nullopt when Redis is down: the batch is dropped

@@ -68,8 +68,8 @@ std::string RedisHolds::key(int round, int ticket) const {
   return prefix_ + "hold:" + std::to_string(round) + ":" + std::to_string(ticket);
 }
 
-std::vector<int> RedisHolds::acquire(int round, const std::vector<int>& tickets, const std::string& user,
-                                     Instant now, Instant until) {
+std::vector<int> RedisHolds::acquire(int round, const std::vector<int>& tickets, const std::string& user, Instant now,
+                                     Instant until) {
   const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
   if (tickets.empty() || ttl <= 0) return {};
   std::vector<std::string> keys{index_};

@@ -18,7 +18,8 @@ using tcp = asio::ip::tcp;
 class ScriptedServer {
  public:
   using Script = std::function<std::string(const std::string& line)>;
-  ScriptedServer(std::string greeting, Script script) : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  ScriptedServer(std::string greeting, Script script)
+      : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     thread_ = std::thread([this, greeting = std::move(greeting), script = std::move(script)] {
       boost::system::error_code ec;
       tcp::socket s(ioc_);
@@ -120,7 +121,8 @@ TEST(SmtpClientTest, NoServerIsUnavailable) {
 
 TEST(SmtpClientTest, RecipientsWithLineBreaksAreRefused) {
   SmtpClient client({"127.0.0.1", 1}, "a@example.com");
-  EXPECT_EQ(client.send({"a@example.com>\r\nRCPT TO:<b@example.com", "s", "b"}).error().code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(client.send({"a@example.com>\r\nRCPT TO:<b@example.com", "s", "b"}).error().code,
+            ErrorCode::kInvalidRequest);
 }
 
 TEST(SmtpClientTest, Urls) {

@@ -147,7 +147,7 @@ TEST_F(RedisAdapters, HoldsAreAllOrNoneSharedAndOwnerReleased) {
   EXPECT_EQ(b.active(kNow), 2u);
 
   b.release(kRound, {1, 2}, "bob");  // not bob's: untouched
-  client_->flush();  // releases are sent in the background
+  client_->flush();                  // releases are sent in the background
   EXPECT_TRUE(a.lookup(kRound, {1}, kNow)[0].has_value());
   a.release(kRound, {1, 2}, "alice");
   client_->flush();
@@ -198,7 +198,8 @@ TEST_F(RedisAdapters, SoldIndexIsSeededFromTheStoreAndShared) {
   EXPECT_EQ(b.sold_count(kRound), 3);
 
   // Redis loses the bitmap (a restart without persistence): it is seeded again from the store.
-  (void)client_->command({"DEL", prefix_ + "sold:" + std::to_string(kRound), prefix_ + "sold:" + std::to_string(kRound) + ":ready"});
+  (void)client_->command(
+      {"DEL", prefix_ + "sold:" + std::to_string(kRound), prefix_ + "sold:" + std::to_string(kRound) + ":ready"});
   EXPECT_EQ(*b.sold_among(kRound, {10, 30, 40}), (std::vector<int>{10, 30}));
 }
 
@@ -361,12 +362,9 @@ TEST_F(RedisAdapters, ReleasesAndMarksQueuedTogetherRunMergedAndEachDoesItsOwn) 
 TEST(RedisClientMerge, FoldsMergeableCallsOfOneScriptAndFirstKeyKeepingTheRestInOrder) {
   using Call = RedisClient::ScriptCall;
   std::vector<Call> calls{
-      {"mark", {"bitmap:1"}, {"5"}, true},
-      {"release", {"index", "hold:7"}, {"alice"}, true},
-      {"other", {"bitmap:1"}, {"x"}, false},
-      {"mark", {"bitmap:2"}, {"6"}, true},  // another round: its own call
-      {"mark", {"bitmap:1"}, {"8", "9"}, true},
-      {"release", {"index", "hold:3", "hold:4"}, {"bob", "bob"}, true},
+      {"mark", {"bitmap:1"}, {"5"}, true},      {"release", {"index", "hold:7"}, {"alice"}, true},
+      {"other", {"bitmap:1"}, {"x"}, false},    {"mark", {"bitmap:2"}, {"6"}, true},  // another round: its own call
+      {"mark", {"bitmap:1"}, {"8", "9"}, true}, {"release", {"index", "hold:3", "hold:4"}, {"bob", "bob"}, true},
       {"other", {"bitmap:1"}, {"y"}, false},  // not mergeable: stays a call of its own
   };
   auto merged = RedisClient::merge(calls);
