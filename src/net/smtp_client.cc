@@ -9,6 +9,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <utility>
 
 namespace p720::net {
 namespace asio = boost::asio;
@@ -65,7 +66,10 @@ class Conversation {
     boost::system::error_code ec;
     tcp::resolver::results_type endpoints;
     resolver.async_resolve(server.host, std::to_string(server.port),
-                           [&](boost::system::error_code e, tcp::resolver::results_type r) { ec = e, endpoints = r; });
+                           [&](boost::system::error_code e, tcp::resolver::results_type r) {
+                             ec = e;
+                             endpoints = std::move(r);
+                           });
     run("resolve");
     if (ec) throw std::runtime_error("resolve " + server.host + ": " + ec.message());
     asio::async_connect(socket_, endpoints, [&](boost::system::error_code e, const tcp::endpoint&) { ec = e; });
@@ -77,7 +81,7 @@ class Conversation {
   void expect(int expect, const char* step) {
     for (;;) {
       boost::system::error_code ec;
-      asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, 64 * 1024), "\r\n",
+      asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, size_t{64} * 1024), "\r\n",
                              [&](boost::system::error_code e, size_t) { ec = e; });
       run(step);
       if (ec) throw std::runtime_error(std::string(step) + ": " + ec.message());

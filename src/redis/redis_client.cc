@@ -122,7 +122,7 @@ std::string sha1_hex(const std::string& script) {
   SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * SHA_DIGEST_LENGTH);
+  out.reserve(size_t{2} * SHA_DIGEST_LENGTH);
   for (unsigned char b : digest) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 15]);

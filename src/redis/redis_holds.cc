@@ -94,6 +94,7 @@ std::vector<std::optional<app::Hold>> RedisHolds::lookup(int round, const std::v
   std::vector<std::optional<app::Hold>> out(tickets.size());
   if (tickets.empty()) return out;
   std::vector<std::string> keys;
+  keys.reserve(tickets.size());
   for (int t : tickets) keys.push_back(key(round, t));
   auto r = client_.eval(kLookup, keys, {});
   if (!r || r->type != Reply::Type::kArray || r->elements.size() != 2 * tickets.size()) return out;
