@@ -47,6 +47,8 @@ class ScriptedServer {
       }
     });
   }
+  ScriptedServer(const ScriptedServer&) = delete;
+  ScriptedServer& operator=(const ScriptedServer&) = delete;
   ~ScriptedServer() {
     if (thread_.joinable()) thread_.join();
   }
@@ -58,7 +60,7 @@ class ScriptedServer {
 
  private:
   static void hold(tcp::socket& s) {
-    char c;
+    char c = 0;
     boost::system::error_code ec;
     s.read_some(asio::buffer(&c, 1), ec);  // until the client closes
   }

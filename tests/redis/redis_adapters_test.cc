@@ -72,14 +72,17 @@ class RedisAdapters : public ::testing::Test {
   // Redis holds back every script (they may write) until the returned guard is destroyed
   // (CLIENT UNPAUSE): what a background thread queues meanwhile goes out together after it.
   struct PausedWrites {
+    PausedWrites(RedisClient& c, bool paused) : client(c), ok(paused) {}
+    // Not copyable: a copy would unpause when it dies.
+    PausedWrites(const PausedWrites&) = delete;
+    PausedWrites& operator=(const PausedWrites&) = delete;
+    ~PausedWrites() { (void)client.command({"CLIENT", "UNPAUSE"}); }
     RedisClient& client;
     bool ok;
-    ~PausedWrites() { (void)client.command({"CLIENT", "UNPAUSE"}); }
   };
   std::unique_ptr<PausedWrites> pause_writes() {
     auto r = client_->command({"CLIENT", "PAUSE", "5000", "WRITE"});
-    // Built in place: a copied guard would unpause when the temporary dies.
-    return std::unique_ptr<PausedWrites>(new PausedWrites{*client_, r.has_value() && !r->error()});
+    return std::make_unique<PausedWrites>(*client_, r.has_value() && !r->error());
   }
 
   std::vector<std::string> list(const std::string& key) {
@@ -209,6 +212,7 @@ TEST_F(RedisAdapters, PicksNeverReturnSoldTickets) {
   ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
   RedisSoldCache cache(*client_, *store_, prefix_, std::chrono::milliseconds(0));
   std::vector<int> sold;
+  sold.reserve(20);
   for (int d = 0; d < 20; ++d) sold.push_back(Ticket{5, d}.index());
   ASSERT_TRUE(store_->purchase(buy("alice", sold)).ok());
   cache.mark_sold(kRound, sold);
@@ -324,6 +328,7 @@ TEST_F(RedisAdapters, QueuedScriptsGoOutAsOnePipelineInOrder) {
   }
   queue.flush();
   std::vector<std::string> expected;
+  expected.reserve(kCalls);
   for (int i = 0; i < kCalls; ++i) expected.push_back(std::to_string(i));
   EXPECT_EQ(list(key), expected);  // every call applied once, in order
   // At most two pipelines (what the thread took before the pause ended, then all the rest),

@@ -61,6 +61,7 @@ TEST_P(AnnuityStore, AnInstallmentIsPaidOnceEvenWhenTwoStoresRaceForIt) {
   auto other = open();
   std::atomic<int> paid{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       auto r = (i % 2 ? *other : *store_).pay_installment(installment(ticket, "2026-12"));
@@ -182,6 +183,7 @@ TEST_P(AnnuityStore, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   // Racing for a free lease: one winner.
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int i = 0; i < 6; ++i)
     threads.emplace_back([&, i] {
       auto r = (i % 2 ? *other : *store_).take_lease("race", "h" + std::to_string(i), 2000, 60);
