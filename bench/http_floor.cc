@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -65,9 +66,7 @@ void accept(tcp::acceptor& acceptor, net::io_context& ioc) {
   });
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: http_floor PORT [IO_THREADS]\n";
     return 2;
@@ -81,4 +80,18 @@ int main(int argc, char** argv) {
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "http_floor: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "http_floor: unknown exception\n";
+  }
+  return 1;
 }

@@ -248,6 +248,7 @@ TEST_P(StoreConformance, ConcurrentBuyersOfOneTicketOnTwoStores) {
   for (int i = 0; i < kBuyers; ++i) ASSERT_TRUE(store_->deposit("u" + std::to_string(i), 1000, "t", "t").ok());
   std::atomic<int> wins{0}, dups{0}, others{0};
   std::vector<std::thread> threads;
+  threads.reserve(kBuyers);
   for (int i = 0; i < kBuyers; ++i) {
     threads.emplace_back([&, i] {
       Store& s = i % 2 ? *other : *store_;
@@ -277,6 +278,7 @@ TEST_P(StoreConformance, ConcurrentOverlappingPurchasesOnTwoStores) {
   std::map<long long, std::pair<std::string, std::vector<int>>> receipts;
   std::atomic<int> errors{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       Store& s = i % 2 ? *other : *store_;
@@ -430,6 +432,7 @@ TEST_P(StoreConformance, OutboxRecordsPurchasesAndPrizesInOrder) {
 
 TEST_P(StoreConformance, MigrationsAreAppliedOnceEvenConcurrently) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> opened{0};
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
@@ -530,8 +533,7 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   std::set<std::string> ids;
   for (const auto& e : *events) ids.insert(e.event_id());
   EXPECT_EQ(ids.size(), events->size());
-  for (size_t i = 0; i < bought.size(); ++i) {
-    const auto& rec = bought[i];
+  for (const auto& rec : bought) {
     nlohmann::json tickets = nlohmann::json::array();
     for (const auto& t : rec.tickets) {
       const Ticket tk = Ticket::from_index(t.ticket);
@@ -810,6 +812,7 @@ TEST_P(MariadbBatch, HeldTicketIsRefusedAndTheRestOfItsBatchCommits) {
   }
   gate.release(8);
   std::vector<Result<PurchaseRecord>> r;
+  r.reserve(answers.size());
   for (auto& f : answers) r.push_back(f.get());  // all answered while the rival holds 42
   EXPECT_TRUE(r[0].ok() && r[2].ok() && r[3].ok());
   ASSERT_FALSE(r[1].ok());
