@@ -8,11 +8,10 @@
 #   bench/crowd.sh [SECONDS] [CONNECTIONS] [BUYERS]      (defaults 10 64 10000; REPEAT=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${1:-10}
-CONNS=${2:-64}
+source bench/lib.sh
+wrk_settings "$@"
 BUYERS=${3:-10000}
 REPEAT=${REPEAT:-3}
-THREADS=${BENCH_WRK_THREADS:-2}
 PORT=${BENCH_PORT:-18991}
 FLOOR_PORT=$((PORT + 1))
 SECRET=bench-secret-0123456789

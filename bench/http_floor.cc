@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -22,7 +23,9 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   explicit Session(tcp::socket&& s) : stream_(std::move(s)) {}
-  void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
 
  private:
   void read() {
@@ -63,19 +66,32 @@ void accept(tcp::acceptor& acceptor, net::io_context& ioc) {
   });
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: http_floor PORT [IO_THREADS]\n";
     return 2;
   }
   const auto port = static_cast<unsigned short>(std::atoi(argv[1]));
-  const int threads = argc > 2 ? std::atoi(argv[2]) : std::max(2, static_cast<int>(std::thread::hardware_concurrency()) + 1);
+  const int threads =
+      argc > 2 ? std::atoi(argv[2]) : std::max(2, static_cast<int>(std::thread::hardware_concurrency()) + 1);
   net::io_context ioc(threads);
   tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), port});
   accept(acceptor, ioc);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "http_floor: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "http_floor: unknown exception\n";
+  }
+  return 1;
 }

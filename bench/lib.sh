@@ -1,5 +1,13 @@
 # Shared pieces of the benchmark scripts (sourced, not run).
 
+# The wrk benchmarks' common arguments: [SECONDS] [CONNECTIONS] → DURATION (default 10) and CONNS
+# (64); THREADS: wrk threads (BENCH_WRK_THREADS, default 2).
+wrk_settings() {
+  DURATION=${1:-10}
+  CONNS=${2:-64}
+  THREADS=${BENCH_WRK_THREADS:-2}
+}
+
 # Starts build-release/pension720 (or BENCH_BIN) on SQLite file $2, port $1, with load-test
 # settings (no rate limit, round limit raised, access log off unless BENCH_ACCESS_LOG); sets PID
 # and waits until healthy. Log in $3.

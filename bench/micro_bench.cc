@@ -6,6 +6,7 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -13,7 +14,6 @@
 #include <future>
 #include <random>
 #include <sstream>
-#include <unistd.h>
 
 #include "domain/prize.h"
 #include "domain/sold_index.h"
@@ -36,7 +36,7 @@ constexpr int kUsers = 50'000;
 // 100 tickets per purchase, plus the draw row. Direct SQL: the purchase path is measured by the
 // HTTP benchmark; this measures settlement alone.
 std::string fill_sold_out_round() {
-  const std::string path = "/tmp/pension720-settle-bench.db";
+  std::string path = "/tmp/pension720-settle-bench.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   {
     store::SqlStore init([&] { return std::make_unique<SqliteConnection>(path); });  // migrations
@@ -90,9 +90,9 @@ bool buy_together(store::Store& s, int& next, int count) {
   std::atomic<int> left{count}, failed{0};
   std::promise<void> all;
   for (int i = 0; i < count; ++i, ++next) {
-    store::PurchaseCommand cmd{"buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000,
-                               "2026-11-24T12:00:00+09:00", "", ""};
-    s.purchase_async(std::move(cmd), [&](Result<store::PurchaseRecord> r) {
+    store::PurchaseCommand cmd{
+        "buyer" + std::to_string(next % kBuyers), kRound, {next}, 5000, 5'000'000, "2026-11-24T12:00:00+09:00", "", ""};
+    s.purchase_async(std::move(cmd), [&](const Result<store::PurchaseRecord>& r) {
       if (!r.ok()) ++failed;
       if (--left == 0) all.set_value();
     });
@@ -122,7 +122,8 @@ void BM_GroupCommitPurchases(benchmark::State& state) {
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
   auto us = [](const rusage& r) {
-    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+    return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 +
+           static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec);
   };
   state.SetItemsProcessed(bought);
   state.counters["cpu_us_per_purchase"] = (us(after) - us(before)) / static_cast<double>(bought);
@@ -177,7 +178,8 @@ void BM_GroupCommitPurchasesMariadb(benchmark::State& state) {
     bought += kPerIteration;
   }
   state.SetItemsProcessed(bought);
-  state.counters["mariadb_us_per_purchase"] = (cpu_seconds_of("mariadbd") - db_before) * 1e6 / static_cast<double>(bought);
+  state.counters["mariadb_us_per_purchase"] =
+      (cpu_seconds_of("mariadbd") - db_before) * 1e6 / static_cast<double>(bought);
 }
 BENCHMARK(BM_GroupCommitPurchasesMariadb)->Iterations(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 

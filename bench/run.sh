@@ -6,12 +6,10 @@
 #   bench/run.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${1:-10}
-CONNS=${2:-64}
-THREADS=${BENCH_WRK_THREADS:-2}
+source bench/lib.sh
+wrk_settings "$@"
 PORT=${BENCH_PORT:-18990}
 SECRET=bench-secret-0123456789
-source bench/lib.sh
 start_sqlite_bench "$PORT" bench
 
 echo "== HTTP ceiling: GET /api/v1/pension/round ($CONNS connections, ${DURATION}s)"

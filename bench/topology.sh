@@ -4,10 +4,9 @@
 #   bench/topology.sh [SECONDS] [CONNECTIONS] [INSTANCES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${1:-10}
-CONNS=${2:-64}
+source bench/lib.sh
+wrk_settings "$@"
 INSTANCES=${3:-3}
-THREADS=${BENCH_WRK_THREADS:-2}
 BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh pension720 >/dev/null
 
 # BENCH_BIN: another binary to measure (an A/B against an earlier build).
@@ -24,7 +23,6 @@ scripts/topology.sh start --instances "$INSTANCES" --fresh >/dev/null
 
 LB="http://127.0.0.1:$TOPO_LB_PORT"
 SECRET=$PENSION_TOKEN_SECRET
-source bench/lib.sh
 TOKENS="$TOPO_DIR/tokens"
 make_buyers "$LB" "$TOKENS"
 

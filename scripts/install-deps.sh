@@ -18,6 +18,8 @@ if [[ "${1:-}" != "--runtime-only" ]]; then
   PACKAGES+=(prometheus python3-yaml)
   # The Debian package (scripts/package.sh) and its test (tests/package/test_package.sh).
   PACKAGES+=(dpkg-dev file systemd adduser procps)
+  # scripts/lint.sh (run by scripts/test.sh): Debian's clang-format 14 and clang-tidy 14.
+  PACKAGES+=(clang-format clang-tidy)
   # The payment provider's stand-in serves https with a certificate the tests make with `openssl req`.
   PACKAGES+=(openssl)
   # Node.js >= 20 for the browser test: this machine kind ships it; Debian's own is older.

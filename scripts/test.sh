@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, builds, then unit tests (ctest), HTTP end-to-end
-# tests against the real server (pytest), the fault suite (tests/faults), the Debian package
-# (build, install, buy, purge; root), the browser test (node + Chromium), then fuzzing
-# (scripts/fuzz.sh) and the unit tests under sanitizers (scripts/sanitize.sh).
+# Runs every test: installs what is missing, builds, lints (scripts/lint.sh), then unit tests
+# (ctest), HTTP end-to-end tests against the real server (pytest), the fault suite (tests/faults),
+# the Debian package (build, install, buy, purge; root), the browser test (node + Chromium), then
+# fuzzing (scripts/fuzz.sh) and the unit tests under sanitizers (scripts/sanitize.sh).
 # Exits non-zero if any test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,9 @@ bash scripts/build.sh || exit 1
 PY=/usr/bin/python3  # Debian's interpreter, which has python3-pytest
 export PENSION_BIN="$PWD/build/pension720"
 failed=()
+
+echo "== lint (scripts/lint.sh: clang-format, clang-tidy)"
+bash scripts/lint.sh || failed+=(lint)
 
 echo "== MariaDB and Redis (scripts/topology.sh start-db) for the store and Redis tests"
 # Stopped at exit, whatever happens; the conformance and Redis tests read PENSION_TEST_MYSQL and

@@ -2,8 +2,8 @@
 #include "config.h"
 
 #include "domain/rules.h"
-#include "net/https_client.h"
 #include "domain/tax.h"
+#include "net/https_client.h"
 #include "net/smtp_client.h"
 
 #include <yaml-cpp/yaml.h>
@@ -83,16 +83,23 @@ Config load_config(const Flags& flags) {
   std::optional<std::string> port_flag;
   if (flags.port) port_flag = std::to_string(*flags.port);
 
-  if (auto v = pick(port_flag, "PENSION_PORT", "server.port")) c.server.port = static_cast<unsigned short>(to_int("server.port", *v, 0, 65535));
+  if (auto v = pick(port_flag, "PENSION_PORT", "server.port"))
+    c.server.port = static_cast<unsigned short>(to_int("server.port", *v, 0, 65535));
   if (auto v = pick({}, "PENSION_ADDRESS", "server.address")) c.server.address = *v;
-  if (auto v = pick({}, "PENSION_IO_THREADS", "server.io-threads")) c.server.io_threads = static_cast<int>(to_int("server.io-threads", *v, 1, 64));
-  if (auto v = pick({}, "PENSION_WORKERS", "server.workers")) c.server.workers = static_cast<int>(to_int("server.workers", *v, 1, 1024));
-  if (auto v = pick({}, "PENSION_MAX_BODY", "server.max-body-bytes")) c.server.body_limit = to_int("server.max-body-bytes", *v, 1024, 64 << 20);
-  if (auto v = pick({}, "PENSION_MAX_CONNECTIONS", "server.max-connections")) c.server.max_connections = to_int("server.max-connections", *v, 1, 1'000'000);
+  if (auto v = pick({}, "PENSION_IO_THREADS", "server.io-threads"))
+    c.server.io_threads = static_cast<int>(to_int("server.io-threads", *v, 1, 64));
+  if (auto v = pick({}, "PENSION_WORKERS", "server.workers"))
+    c.server.workers = static_cast<int>(to_int("server.workers", *v, 1, 1024));
+  if (auto v = pick({}, "PENSION_MAX_BODY", "server.max-body-bytes"))
+    c.server.body_limit = to_int("server.max-body-bytes", *v, 1024, 64 << 20);
+  if (auto v = pick({}, "PENSION_MAX_CONNECTIONS", "server.max-connections"))
+    c.server.max_connections = to_int("server.max-connections", *v, 1, 1'000'000);
   if (auto v = pick({}, "PENSION_MAX_CONNECTIONS_PER_ADDRESS", "server.max-connections-per-address"))
     c.server.max_connections_per_address = to_int("server.max-connections-per-address", *v, 1, 1'000'000);
-  if (auto v = pick({}, "PENSION_READ_TIMEOUT", "server.read-timeout-seconds")) c.server.read_timeout = std::chrono::seconds(to_int("server.read-timeout-seconds", *v, 1, 3600));
-  if (auto v = pick({}, "PENSION_IDLE_TIMEOUT", "server.idle-timeout-seconds")) c.server.idle_timeout = std::chrono::seconds(to_int("server.idle-timeout-seconds", *v, 1, 3600));
+  if (auto v = pick({}, "PENSION_READ_TIMEOUT", "server.read-timeout-seconds"))
+    c.server.read_timeout = std::chrono::seconds(to_int("server.read-timeout-seconds", *v, 1, 3600));
+  if (auto v = pick({}, "PENSION_IDLE_TIMEOUT", "server.idle-timeout-seconds"))
+    c.server.idle_timeout = std::chrono::seconds(to_int("server.idle-timeout-seconds", *v, 1, 3600));
   if (auto v = pick({}, "PENSION_ACCESS_LOG", "server.access-log")) c.server.access_log = *v == "true" || *v == "1";
   if (auto v = pick({}, "PENSION_CORS_ORIGINS", "server.cors-origins")) {
     c.server.cors_origins.clear();
@@ -108,7 +115,8 @@ Config load_config(const Flags& flags) {
   }
 
   if (auto v = pick(flags.compat, "PENSION_COMPAT", "compat")) {
-    if (*v != "predecessor" && *v != "none") bad("compat (--compat, PENSION_COMPAT)", "must be predecessor or none, got '" + *v + "'");
+    if (*v != "predecessor" && *v != "none")
+      bad("compat (--compat, PENSION_COMPAT)", "must be predecessor or none, got '" + *v + "'");
     c.server.predecessor_compat = *v == "predecessor";
   }
 
@@ -117,7 +125,8 @@ Config load_config(const Flags& flags) {
     bad("store.url (--db)", "must start with sqlite: or mysql://, got '" + c.db + "'");
   if (auto v = pick({}, "PENSION_BATCH_LINGER_US", "store.batch-linger-us"))
     c.batch_linger_us = static_cast<int>(to_int("store.batch-linger-us", *v, 0, 100'000));
-  if (auto v = pick({}, "PENSION_DB_WRITERS", "store.writers")) c.db_writers = static_cast<int>(to_int("store.writers", *v, 1, 64));
+  if (auto v = pick({}, "PENSION_DB_WRITERS", "store.writers"))
+    c.db_writers = static_cast<int>(to_int("store.writers", *v, 1, 64));
   // MariaDB session limits (docs/DEPLOY.md): how soon a dead instance's locks are released.
   auto& m = c.mysql;
   if (auto v = pick({}, "PENSION_MYSQL_LOCK_WAIT_TIMEOUT", "store.lock-wait-timeout-seconds"))
@@ -152,20 +161,25 @@ Config load_config(const Flags& flags) {
   if (auto v = env("PENSION_DEMO")) c.sales.demo = c.sales.demo || *v == "1" || *v == "true";
   if (auto v = yaml_at(yaml, "demo")) c.sales.demo = c.sales.demo || *v == "true";
 
-  if (auto v = pick({}, "PENSION_HOLD_SECONDS", "sales.hold-seconds")) c.sales.hold_seconds = static_cast<int>(to_int("sales.hold-seconds", *v, 0, 86400));
-  if (auto v = pick({}, "PENSION_ROUND_LIMIT", "sales.round-limit")) c.sales.round_limit = static_cast<int>(to_int("sales.round-limit", *v, 1, 5'000'000));
+  if (auto v = pick({}, "PENSION_HOLD_SECONDS", "sales.hold-seconds"))
+    c.sales.hold_seconds = static_cast<int>(to_int("sales.hold-seconds", *v, 0, 86400));
+  if (auto v = pick({}, "PENSION_ROUND_LIMIT", "sales.round-limit"))
+    c.sales.round_limit = static_cast<int>(to_int("sales.round-limit", *v, 1, 5'000'000));
   if (auto v = pick({}, "PENSION_SALES_OPEN", "sales.open")) c.calendar.sales_open_minute = minutes("sales.open", *v);
-  if (auto v = pick({}, "PENSION_SALES_CLOSE", "sales.close")) c.calendar.sales_close_minute = minutes("sales.close", *v);
+  if (auto v = pick({}, "PENSION_SALES_CLOSE", "sales.close"))
+    c.calendar.sales_close_minute = minutes("sales.close", *v);
   if (auto v = pick({}, "PENSION_DRAW_TIME", "sales.draw")) c.calendar.draw_minute = minutes("sales.draw", *v);
-  if (c.calendar.sales_close_minute > c.calendar.draw_minute)
-    bad("sales.close", "must not be after the draw time");
+  if (c.calendar.sales_close_minute > c.calendar.draw_minute) bad("sales.close", "must not be after the draw time");
   if (c.calendar.sales_open_minute <= c.calendar.sales_close_minute)
     bad("sales.open", "must be after sales.close on the draw day");
 
-  if (auto v = pick({}, "PENSION_RATE_PER_SECOND", "limits.rate-per-second")) c.rate_per_second = static_cast<double>(to_int("limits.rate-per-second", *v, 0, 1'000'000));
-  if (auto v = pick({}, "PENSION_RATE_BURST", "limits.rate-burst")) c.rate_burst = static_cast<double>(to_int("limits.rate-burst", *v, 1, 1'000'000));
+  if (auto v = pick({}, "PENSION_RATE_PER_SECOND", "limits.rate-per-second"))
+    c.rate_per_second = static_cast<double>(to_int("limits.rate-per-second", *v, 0, 1'000'000));
+  if (auto v = pick({}, "PENSION_RATE_BURST", "limits.rate-burst"))
+    c.rate_burst = static_cast<double>(to_int("limits.rate-burst", *v, 1, 1'000'000));
   if (c.rate_per_second > 0 && (c.rate_per_second < 20 || c.rate_burst < 100))
-    bad("limits", "rate-per-second must be 0 (off) or >= 20, and rate-burst >= 100, so honest clients are never limited");
+    bad("limits",
+        "rate-per-second must be 0 (off) or >= 20, and rate-burst >= 100, so honest clients are never limited");
 
   // Accounts and sign-in.
   auto boolean = [](const std::string& key, const std::string& v) {

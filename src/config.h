@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "app/accounts.h"
-#include "app/payments.h"
 #include "app/annuities.h"
+#include "app/payments.h"
 #include "app/sales.h"
 #include "domain/calendar.h"
 #include "http/server.h"
@@ -20,10 +20,10 @@ namespace p720 {
 struct Config {
   http::ServerConfig server;
   std::string db = "sqlite:data/pension720.db";
-  int batch_linger_us = 0;  // group commit: wait up to this for more purchases (0 = never)
-  int db_writers = 1;  // group-commit writer threads on MariaDB (SQLite: always 1)
+  int batch_linger_us = 0;    // group commit: wait up to this for more purchases (0 = never)
+  int db_writers = 1;         // group-commit writer threads on MariaDB (SQLite: always 1)
   store::MysqlSession mysql;  // MariaDB session limits: store.*-timeout-seconds, store.keepalive-seconds
-  std::string redis;  // empty: no Redis
+  std::string redis;          // empty: no Redis
   std::string token_secret;
   bool token_secret_default = false;
   std::optional<Instant> now;
@@ -34,13 +34,13 @@ struct Config {
   app::AccountsConfig accounts;  // auth.*, mail.*
   std::string jwks_file;         // token.jwks-file: the operator's identity-provider keys
   // Money in and out: the payment provider (psp.*) and withdrawals (wallet.*).
-  std::string psp_url;          // empty: no provider (orders answer 503)
+  std::string psp_url;  // empty: no provider (orders answer 503)
   std::string psp_secret_key;
-  std::string psp_ca_file;      // trusted CAs for an https psp.url; empty: the system's
-  int psp_timeout_seconds = 10;     // connect, and then read, deadline of each provider call
-  int psp_reconcile_seconds = 60;   // how often the reconciler runs; 0: never
-  app::PaymentsConfig payments;     // wallet.min-withdrawal, psp.reconcile-after-seconds
-  app::AnnuityConfig annuity;    // annuity.pay-day, tax.*
+  std::string psp_ca_file;         // trusted CAs for an https psp.url; empty: the system's
+  int psp_timeout_seconds = 10;    // connect, and then read, deadline of each provider call
+  int psp_reconcile_seconds = 60;  // how often the reconciler runs; 0: never
+  app::PaymentsConfig payments;    // wallet.min-withdrawal, psp.reconcile-after-seconds
+  app::AnnuityConfig annuity;      // annuity.pay-day, tax.*
 };
 
 // Raw values from flags (empty optional = not given).

@@ -28,7 +28,8 @@ class JsonFormatter final : public spdlog::formatter {
     std::snprintf(time, sizeof time, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(ms % 1000));
     const auto level = spdlog::level::to_string_view(msg.level);
-    std::string line = std::string(R"({"time":")") + time + R"(","level":")" + std::string(level.data(), level.size()) + "\"";
+    std::string line =
+        std::string(R"({"time":")") + time + R"(","level":")" + std::string(level.data(), level.size()) + "\"";
     if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
       // Already a JSON object (built with nlohmann::json by the caller): splice its members in.
       if (payload.size() > 2) line += "," + std::string(payload.substr(1));

@@ -12,10 +12,10 @@
 namespace p720 {
 
 inline constexpr size_t kMaxEmailLength = 254;    // RFC 5321 path limit
-inline constexpr size_t kMinPasswordLength = 8;    // characters (code points)
-inline constexpr size_t kMaxPasswordBytes = 256;   // longer is refused before any hashing
-inline constexpr size_t kMaxNameLength = 50;       // characters (code points)
-inline constexpr int kMinBuyerAge = 19;            // 복권 및 복권기금법 제5조
+inline constexpr size_t kMinPasswordLength = 8;   // characters (code points)
+inline constexpr size_t kMaxPasswordBytes = 256;  // longer is refused before any hashing
+inline constexpr size_t kMaxNameLength = 50;      // characters (code points)
+inline constexpr int kMinBuyerAge = 19;           // 복권 및 복권기금법 제5조
 
 // The e-mail in its stored form (lower case), or nullopt when it is not a plausible address:
 // one '@', a local part of 1–64 characters from RFC 5322's atext and single dots, a domain of

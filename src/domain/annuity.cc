@@ -61,7 +61,8 @@ int AnnuityTerms::months_due_by(YearMonth up_to) const {
 
 std::optional<Installment> installment_of(const AnnuityTerms& a, YearMonth month, int pay_day, const TaxRules& tax) {
   if (!a.pays_in(month)) return std::nullopt;
-  return Installment{month.serial() - a.first.serial() + 1, month, due_date(month, pay_day), tax.installment(a.monthly)};
+  return Installment{month.serial() - a.first.serial() + 1, month, due_date(month, pay_day),
+                     tax.installment(a.monthly)};
 }
 
 }  // namespace p720

@@ -59,24 +59,17 @@ std::optional<std::chrono::year_month_day> read_date(std::string_view s, size_t&
 
 CalendarConfig CalendarConfig::defaults() { return CalendarConfig{}; }
 
-RoundCalendar::RoundCalendar(CalendarConfig config)
-    : config_(config), first_day_(kst_day_of(config.first_draw)) {}
+RoundCalendar::RoundCalendar(CalendarConfig config) : config_(config), first_day_(kst_day_of(config.first_draw)) {}
 
 sys_days RoundCalendar::draw_day(int round) const {
   return first_day_ + days(kDaysPerRound * (static_cast<long long>(round) - 1));
 }
 
-Instant RoundCalendar::draw_at(int round) const {
-  return at_kst(draw_day(round), config_.draw_minute);
-}
+Instant RoundCalendar::draw_at(int round) const { return at_kst(draw_day(round), config_.draw_minute); }
 
-Instant RoundCalendar::sales_open_at(int round) const {
-  return at_kst(draw_day(round - 1), config_.sales_open_minute);
-}
+Instant RoundCalendar::sales_open_at(int round) const { return at_kst(draw_day(round - 1), config_.sales_open_minute); }
 
-Instant RoundCalendar::sales_close_at(int round) const {
-  return at_kst(draw_day(round), config_.sales_close_minute);
-}
+Instant RoundCalendar::sales_close_at(int round) const { return at_kst(draw_day(round), config_.sales_close_minute); }
 
 int RoundCalendar::current_round(Instant now) const {
   // Round n is current from its opening until round n+1 opens, so current_round is the
@@ -91,7 +84,9 @@ bool RoundCalendar::on_sale(int round, Instant now) const {
   return sales_open_at(round) <= now && now < sales_close_at(round);
 }
 
-std::string RoundCalendar::draw_date(int round) const { return format_date(std::chrono::year_month_day{draw_day(round)}); }
+std::string RoundCalendar::draw_date(int round) const {
+  return format_date(std::chrono::year_month_day{draw_day(round)});
+}
 
 std::optional<int> RoundCalendar::round_drawn_on(std::string_view date) const {
   size_t pos = 0;
@@ -122,9 +117,8 @@ std::string format_kst(Instant t) {
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss<seconds> tod{t + kKstOffset - Instant(day)};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d+09:00", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), int(tod.hours().count()),
-                int(tod.minutes().count()), int(tod.seconds().count()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d+09:00", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()), int(tod.hours().count()), int(tod.minutes().count()), int(tod.seconds().count()));
   return buf;
 }
 

@@ -16,11 +16,11 @@ struct CalendarConfig {
   // Round 1's draw. Only its KST date anchors the calendar: every draw happens at
   // draw_minute, so a config that moves the draw time need not also move this.
   // Default 2020-05-07T19:05:00+09:00 (10:05Z), so CalendarConfig{} equals defaults().
-  Instant first_draw = Instant(std::chrono::sys_days(std::chrono::year(2020) / 5 / 7)) +
-                       std::chrono::hours(10) + std::chrono::minutes(5);
-  int draw_minute = 19 * 60 + 5;      // minutes after KST midnight on the draw day
-  int sales_close_minute = 17 * 60;   // on the round's own draw day
-  int sales_open_minute = 21 * 60;    // on the draw day of the previous round
+  Instant first_draw = Instant(std::chrono::sys_days(std::chrono::year(2020) / 5 / 7)) + std::chrono::hours(10) +
+                       std::chrono::minutes(5);
+  int draw_minute = 19 * 60 + 5;     // minutes after KST midnight on the draw day
+  int sales_close_minute = 17 * 60;  // on the round's own draw day
+  int sales_open_minute = 21 * 60;   // on the draw day of the previous round
 
   // The SPEC defaults; the same as a value-initialised CalendarConfig.
   static CalendarConfig defaults();

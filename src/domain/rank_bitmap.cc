@@ -22,7 +22,6 @@ RankBitmap::RankBitmap(int size)
     : size_(size),
       blocks_((size + kBitsPerBlock - 1) / kBitsPerBlock),
       zeros_(size),
-      top_step_(1),
       words_(static_cast<size_t>(blocks_) * kWordsPerBlock, 0),
       tree_(static_cast<size_t>(blocks_) + 1, 0) {
   assert(size > 0);
@@ -100,8 +99,7 @@ int RankBitmap::select_zero(int k) const {
 }
 
 size_t RankBitmap::heap_bytes() const {
-  return words_.capacity() * sizeof(uint64_t) +
-         tree_.capacity() * sizeof(int32_t);
+  return words_.capacity() * sizeof(uint64_t) + tree_.capacity() * sizeof(int32_t);
 }
 
 }  // namespace p720

@@ -43,7 +43,7 @@ class RankBitmap {
   int size_;
   int blocks_;
   int zeros_;
-  int top_step_;                 // the highest power of two <= blocks_, for select's descent
+  int top_step_ = 1;             // the highest power of two <= blocks_, for select's descent
   std::vector<uint64_t> words_;  // whole blocks; bits past size_ are set so they never count
   std::vector<int32_t> tree_;    // Fenwick tree over per-block zero counts, 1-based
 };

@@ -31,8 +31,7 @@ void SoldIndex::unmark(int ticket) {
 
 int SoldIndex::unsold_in_group(int group) const {
   if (!valid_group(group)) return 0;
-  return tickets_.zeros_before(group_begin(group) + kNumbersPerGroup) -
-         tickets_.zeros_before(group_begin(group));
+  return tickets_.zeros_before(group_begin(group) + kNumbersPerGroup) - tickets_.zeros_before(group_begin(group));
 }
 
 int SoldIndex::unsold_all_groups_digits() const { return digits_.zeros(); }
@@ -64,8 +63,6 @@ std::optional<int> SoldIndex::nth_unsold_digits_all_groups(int k) const {
   return digits_.select_zero(k);
 }
 
-size_t SoldIndex::memory_bytes() const {
-  return sizeof(*this) + tickets_.heap_bytes() + digits_.heap_bytes();
-}
+size_t SoldIndex::memory_bytes() const { return sizeof(*this) + tickets_.heap_bytes() + digits_.heap_bytes(); }
 
 }  // namespace p720

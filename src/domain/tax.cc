@@ -45,7 +45,8 @@ std::string_view trim(std::string_view s) {
 
 std::string percent_text(int bp) {
   std::string out = std::to_string(bp / 100);
-  if (const int f = bp % 100; f != 0) out += (f % 10 == 0 ? "." + std::to_string(f / 10) : (f < 10 ? ".0" : ".") + std::to_string(f));
+  if (const int f = bp % 100; f != 0)
+    out += (f % 10 == 0 ? "." + std::to_string(f / 10) : (f < 10 ? ".0" : ".") + std::to_string(f));
   return out;
 }
 

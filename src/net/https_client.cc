@@ -39,8 +39,8 @@ std::optional<Url> parse_url(const std::string& url) {
   const auto colon = authority.rfind(':');
   u.host = authority.substr(0, colon);
   u.port = colon == std::string::npos ? (u.tls ? "443" : "80") : authority.substr(colon + 1);
-  if (u.host.empty() || u.host.find_first_of("@[] ") != std::string::npos || u.port.empty() ||
-      u.port.size() > 5 || u.port.find_first_not_of("0123456789") != std::string::npos || std::stoi(u.port) > 65535 ||
+  if (u.host.empty() || u.host.find_first_of("@[] ") != std::string::npos || u.port.empty() || u.port.size() > 5 ||
+      u.port.find_first_not_of("0123456789") != std::string::npos || std::stoi(u.port) > 65535 ||
       u.path.find_first_of("?# ") != std::string::npos)
     return std::nullopt;
   return u;
@@ -154,8 +154,10 @@ Result<HttpAnswer> HttpsClient::send(const Url& base, const std::string& method,
     beast::get_lowest_layer(tls).close();
   }();
   if (!out.ok())
-    spdlog::warn("{}", nlohmann::json({{"msg", "outgoing request got no answer"}, {"host", base.host},
-                                       {"target", base.path + target}, {"error", failure}})
+    spdlog::warn("{}", nlohmann::json({{"msg", "outgoing request got no answer"},
+                                       {"host", base.host},
+                                       {"target", base.path + target},
+                                       {"error", failure}})
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return out;
 }

@@ -29,7 +29,7 @@ std::optional<Url> parse_url(const std::string& url);
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{5000};  // resolve, TCP connect and TLS handshake
   std::chrono::milliseconds read_timeout{10000};    // writing the request and reading the answer
-  std::string ca_file;  // PEM file of trusted CAs; empty: the system's
+  std::string ca_file;                              // PEM file of trusted CAs; empty: the system's
 };
 
 struct HttpAnswer {

@@ -6,9 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
-#include <nlohmann/json.hpp>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <utility>
 
 namespace p720::net {
 namespace asio = boost::asio;
@@ -24,7 +25,8 @@ std::optional<SmtpUrl> parse_smtp_url(const std::string& url) {
   out.host = rest.substr(0, colon);
   if (colon != std::string::npos) {
     const std::string port = rest.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
     const int p = std::stoi(port);
     if (p < 1 || p > 65535) return std::nullopt;
     out.port = static_cast<unsigned short>(p);
@@ -64,7 +66,10 @@ class Conversation {
     boost::system::error_code ec;
     tcp::resolver::results_type endpoints;
     resolver.async_resolve(server.host, std::to_string(server.port),
-                           [&](boost::system::error_code e, tcp::resolver::results_type r) { ec = e, endpoints = r; });
+                           [&](boost::system::error_code e, tcp::resolver::results_type r) {
+                             ec = e;
+                             endpoints = std::move(r);
+                           });
     run("resolve");
     if (ec) throw std::runtime_error("resolve " + server.host + ": " + ec.message());
     asio::async_connect(socket_, endpoints, [&](boost::system::error_code e, const tcp::endpoint&) { ec = e; });
@@ -76,7 +81,7 @@ class Conversation {
   void expect(int expect, const char* step) {
     for (;;) {
       boost::system::error_code ec;
-      asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, 64 * 1024), "\r\n",
+      asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, size_t{64} * 1024), "\r\n",
                              [&](boost::system::error_code e, size_t) { ec = e; });
       run(step);
       if (ec) throw std::runtime_error(std::string(step) + ": " + ec.message());
@@ -85,8 +90,7 @@ class Conversation {
       buffer_.erase(0, end + 2);
       if (line.size() < 3) throw std::runtime_error(std::string(step) + ": malformed reply");
       if (line.size() > 3 && line[3] == '-') continue;  // a continued multi-line reply
-      if (line.compare(0, 3, std::to_string(expect)) != 0 &&
-          !(expect == 250 && line.compare(0, 3, "251") == 0))
+      if (line.compare(0, 3, std::to_string(expect)) != 0 && !(expect == 250 && line.compare(0, 3, "251") == 0))
         throw std::runtime_error(std::string(step) + ": " + line.substr(0, 200));
       return;
     }

@@ -48,7 +48,8 @@ app::ProviderAnswer TossProvider::confirm(const std::string& payment_key, const 
 }
 
 app::ProviderAnswer TossProvider::lookup(const std::string& order_id) {
-  if (!plain_order_id(order_id)) return app::ProviderAnswer{app::ProviderAnswer::Kind::kRefused, {}, "NOT_FOUND_PAYMENT", ""};
+  if (!plain_order_id(order_id))
+    return app::ProviderAnswer{app::ProviderAnswer::Kind::kRefused, {}, "NOT_FOUND_PAYMENT", ""};
   return call("GET", "/v1/payments/orders/" + order_id, "");
 }
 

@@ -49,8 +49,7 @@ Reply copy(const redisReply* r) {
       out.elements.reserve(r->elements);
       for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(copy(r->element[i]));
       break;
-    default:
-      out.type = Reply::Type::kNil;
+    default: out.type = Reply::Type::kNil;
   }
   return out;
 }
@@ -123,7 +122,7 @@ std::string sha1_hex(const std::string& script) {
   SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * SHA_DIGEST_LENGTH);
+  out.reserve(size_t{2} * SHA_DIGEST_LENGTH);
   for (unsigned char b : digest) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 15]);
@@ -225,8 +224,7 @@ void RedisClient::background_loop() {
     if (later_.empty()) return;  // stopping, nothing left
     // Everything queued (up to the bound) in one round trip; what is queued meanwhile goes next.
     const auto n = static_cast<std::ptrdiff_t>(std::min(later_.size(), kMaxPipeline));
-    std::vector<ScriptCall> batch(std::make_move_iterator(later_.begin()),
-                                  std::make_move_iterator(later_.begin() + n));
+    std::vector<ScriptCall> batch(std::make_move_iterator(later_.begin()), std::make_move_iterator(later_.begin() + n));
     later_.erase(later_.begin(), later_.begin() + n);
     lock.unlock();
     (void)eval_all(merge(std::move(batch)));  // nullopt when Redis is down: the batch is dropped

@@ -5,13 +5,13 @@
 #include <hiredis/hiredis.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <thread>
-#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace p720::redis {

@@ -68,8 +68,8 @@ std::string RedisHolds::key(int round, int ticket) const {
   return prefix_ + "hold:" + std::to_string(round) + ":" + std::to_string(ticket);
 }
 
-std::vector<int> RedisHolds::acquire(int round, const std::vector<int>& tickets, const std::string& user,
-                                     Instant now, Instant until) {
+std::vector<int> RedisHolds::acquire(int round, const std::vector<int>& tickets, const std::string& user, Instant now,
+                                     Instant until) {
   const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
   if (tickets.empty() || ttl <= 0) return {};
   std::vector<std::string> keys{index_};
@@ -94,6 +94,7 @@ std::vector<std::optional<app::Hold>> RedisHolds::lookup(int round, const std::v
   std::vector<std::optional<app::Hold>> out(tickets.size());
   if (tickets.empty()) return out;
   std::vector<std::string> keys;
+  keys.reserve(tickets.size());
   for (int t : tickets) keys.push_back(key(round, t));
   auto r = client_.eval(kLookup, keys, {});
   if (!r || r->type != Reply::Type::kArray || r->elements.size() != 2 * tickets.size()) return out;

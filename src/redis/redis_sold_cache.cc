@@ -104,6 +104,7 @@ bool RedisSoldCache::ensure_seeded(int round, bool force) {
 std::optional<std::vector<bool>> RedisSoldCache::remote_sold(int round, const std::vector<int>& tickets) {
   if (!ensure_seeded(round, false)) return std::nullopt;
   std::vector<std::string> offsets;
+  offsets.reserve(tickets.size());
   for (int t : tickets) offsets.push_back(std::to_string(t));
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto r = client_.eval(kCheck, {bitmap_key(round), ready_key(round)}, offsets);
@@ -136,6 +137,7 @@ void RedisSoldCache::mark_sold(int round, const std::vector<int>& tickets) {
   if (tickets.empty()) return;
   fallback_.mark_sold(round, tickets);
   std::vector<std::string> offsets;
+  offsets.reserve(tickets.size());
   for (int t : tickets) offsets.push_back(std::to_string(t));
   // Off the caller's thread (the store's writer): the shared bitmap is advisory, and the local
   // fallback above is already marked.

@@ -22,8 +22,8 @@ namespace p720::redis {
 // an outage each round is re-seeded from the store before the bitmap is trusted again.
 class RedisSoldCache final : public app::SoldCache {
  public:
-  RedisSoldCache(RedisClient& client, store::Store& store, std::string prefix = "pension720:",
-                 std::chrono::milliseconds refresh = std::chrono::seconds(1));
+  RedisSoldCache(RedisClient& client, store::Store& store,
+                 std::string prefix = "pension720:", std::chrono::milliseconds refresh = std::chrono::seconds(1));
 
   Result<std::vector<int>> sold_among(int round, const std::vector<int>& tickets) override;
   // From this process's own index (its sales, and what the store refused as sold): no round trip.

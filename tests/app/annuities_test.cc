@@ -15,8 +15,10 @@ const app::Actor kAlice{"alice", false};
 
 // alice holds the 1st prize of round 343 (and a 2nd through its other group); settled.
 struct Winners : World {
-  Winners() : World(app::SalesConfig{.round_limit = 1000}), real(at("2030-01-01T00:00:00Z")),
-              annuities(*store, clock, real, app::AnnuityConfig{}) {
+  Winners()
+      : World(app::SalesConfig{.round_limit = 1000}),
+        real(at("2030-01-01T00:00:00Z")),
+        annuities(*store, clock, real, app::AnnuityConfig{}) {
     EXPECT_TRUE(store->deposit("alice", 2000, "test", "t").ok());
     EXPECT_TRUE(sales.buy(kAlice, kRound, {app::TicketSpec{2, 123456}, app::TicketSpec{3, 123456}}, "", "").ok());
     clock.set(at("2026-11-26T18:00:00+09:00"));

@@ -45,24 +45,24 @@ TEST(DrawsTest, SettlementCreditsExactlyTheOneTimePrizesOnce) {
   Settled w;
   const DrawNumbers d{3, 123456, 654321};
   // user → tickets, one per result.
-  w.buy("first", 3, 123456);   // 1
-  w.buy("second", 1, 123456);  // 2
-  w.buy("bonus", 5, 654321);   // 8
-  w.buy("third", 2, 923456);   // 3: last five
-  w.buy("fourth", 2, 993456);  // 4
-  w.buy("fifth", 2, 999456);   // 5
-  w.buy("sixth", 2, 999956);   // 6
-  w.buy("seventh", 2, 999996); // 7
-  w.buy("none", 2, 999999);    // -1
-  w.buy("seventh", 4, 111116); // 7 again for the same user: credits add up
+  w.buy("first", 3, 123456);    // 1
+  w.buy("second", 1, 123456);   // 2
+  w.buy("bonus", 5, 654321);    // 8
+  w.buy("third", 2, 923456);    // 3: last five
+  w.buy("fourth", 2, 993456);   // 4
+  w.buy("fifth", 2, 999456);    // 5
+  w.buy("sixth", 2, 999956);    // 6
+  w.buy("seventh", 2, 999996);  // 7
+  w.buy("none", 2, 999999);     // -1
+  w.buy("seventh", 4, 111116);  // 7 again for the same user: credits add up
   w.close();
   auto rec = w.draws.record(kAdmin, kRound, d);
   ASSERT_TRUE(rec.ok());
   EXPECT_TRUE(rec->created);
 
-  const std::map<std::string, long long> expected = {
-      {"first", 0},        {"second", 0},     {"bonus", 0},   {"third", 1'000'000}, {"fourth", 100'000},
-      {"fifth", 50'000},   {"sixth", 5'000},  {"seventh", 2'000}, {"none", 0}};
+  const std::map<std::string, long long> expected = {{"first", 0},         {"second", 0},       {"bonus", 0},
+                                                     {"third", 1'000'000}, {"fourth", 100'000}, {"fifth", 50'000},
+                                                     {"sixth", 5'000},     {"seventh", 2'000},  {"none", 0}};
   for (const auto& [user, credit] : expected) EXPECT_EQ(*w.store->balance(user), credit) << user;
 
   for (const auto& t : *w.store->tickets_of_round(kRound)) {

@@ -199,6 +199,7 @@ TEST(SalesTest, DirectPurchaseOverTwentyTicketsIsRefused) {
   World w;
   auto alice = w.user("alice", 100000);
   std::vector<app::TicketSpec> specs;
+  specs.reserve(5);
   for (int i = 0; i < 4; ++i) specs.push_back(pick(0, i));
   specs.push_back(pick(1, 99));
   auto r = w.sales.buy(alice, kRound, specs, "", "");
@@ -275,9 +276,11 @@ TEST(SalesTest, ConcurrentBuyersOfOneTicketOnlyOneWins) {
   World w;
   constexpr int kBuyers = 64;
   std::vector<app::Actor> buyers;
+  buyers.reserve(kBuyers);
   for (int i = 0; i < kBuyers; ++i) buyers.push_back(w.user("u" + std::to_string(i), 5000));
   std::atomic<int> wins{0};
   std::vector<std::thread> threads;
+  threads.reserve(kBuyers);
   for (int i = 0; i < kBuyers; ++i)
     threads.emplace_back([&, i] {
       if (w.sales.buy(buyers[i], kRound, {pick(3, 333333)}, "", "").ok()) ++wins;

@@ -15,9 +15,9 @@ year_month_day ymd(int y, unsigned m, unsigned d) { return year_month_day{year(y
 
 TEST(AccountRulesTest, EmailsAreNormalisedOrRefused) {
   EXPECT_EQ(normalize_email("Kim.Chul-Su+lotto@Example.CO.KR"), "kim.chul-su+lotto@example.co.kr");
-  for (const char* bad : {"", "plain", "a@b", "a@@b.com", "@b.com", "a@.com", "a@b..com", ".a@b.com", "a.@b.com",
-                          "a..b@c.com", "a b@c.com", "a@b.c", "a@-b.com", "a@b-.com", "a@b.c0m", "a@b.com\r\n",
-                          "김@b.com", "a@b_c.com", "\"a\"@b.com"})
+  for (const char* bad :
+       {"", "plain", "a@b", "a@@b.com", "@b.com", "a@.com", "a@b..com", ".a@b.com", "a.@b.com", "a..b@c.com",
+        "a b@c.com", "a@b.c", "a@-b.com", "a@b-.com", "a@b.c0m", "a@b.com\r\n", "김@b.com", "a@b_c.com", "\"a\"@b.com"})
     EXPECT_FALSE(normalize_email(bad)) << bad;
   EXPECT_TRUE(normalize_email(std::string(64, 'x') + "@example.com"));
   EXPECT_FALSE(normalize_email(std::string(65, 'x') + "@example.com"));
@@ -33,8 +33,8 @@ TEST(AccountRulesTest, Passwords) {
   EXPECT_EQ(password_problem(std::string(256, 'p')), "");
   EXPECT_NE(password_problem(std::string("abcdefgh\0", 9)), "");
   EXPECT_NE(password_problem("abcdefgh\x7f"), "");
-  EXPECT_NE(password_problem("abcdefgh\xff"), "");         // not UTF-8
-  EXPECT_NE(password_problem("abcdefgh\xc0\xaf"), "");     // overlong
+  EXPECT_NE(password_problem("abcdefgh\xff"), "");          // not UTF-8
+  EXPECT_NE(password_problem("abcdefgh\xc0\xaf"), "");      // overlong
   EXPECT_NE(password_problem("abcdefgh\xed\xa0\x80"), "");  // a surrogate
 }
 

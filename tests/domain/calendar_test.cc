@@ -57,6 +57,8 @@ TEST(CalendarTest, DrawDayBoundaries) {
     bool on_sale_343;
     bool on_sale_344;
   } cases[] = {
+      // One case a line:
+      // clang-format off
       {"2026-11-26T00:00:00+09:00", 343, true, false},
       {"2026-11-26T16:59:59+09:00", 343, true, false},
       {"2026-11-26T17:00:00+09:00", 343, false, false},
@@ -69,6 +71,7 @@ TEST(CalendarTest, DrawDayBoundaries) {
       {"2026-11-19T21:00:00+09:00", 343, true, false},
       {"2026-12-03T16:59:59+09:00", 344, false, true},
       {"2026-12-03T17:00:00+09:00", 344, false, false},
+      // clang-format on
   };
   for (const auto& c : cases) {
     const Instant now = at(c.kst);
@@ -103,9 +106,8 @@ TEST(CalendarTest, MachineTimeZoneDoesNotMatter) {
   const RoundCalendar cal;
   const Instant probe = at("2026-11-26T20:59:59+09:00");
   const auto snapshot = [&] {
-    return std::make_tuple(cal.draw_date(343), format_kst(cal.draw_at(291)),
-                           cal.current_round(probe), cal.on_sale(343, probe),
-                           format_kst(probe), parse_instant("2026-11-26T10:00:00"),
+    return std::make_tuple(cal.draw_date(343), format_kst(cal.draw_at(291)), cal.current_round(probe),
+                           cal.on_sale(343, probe), format_kst(probe), parse_instant("2026-11-26T10:00:00"),
                            parse_instant("2026-11-26T10:00:00Z"));
   };
   const auto before = snapshot();
@@ -161,6 +163,7 @@ TEST(ParseInstantTest, Valid) {
 }
 
 TEST(ParseInstantTest, Invalid) {
+  // clang-format off
   for (const char* s : {
            "", "garbage", "2026-11-26", "2026-11-26T10:00:00", "2026-11-26 10:00:00Z",
            "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-02-29T00:00:00Z",
@@ -173,6 +176,7 @@ TEST(ParseInstantTest, Invalid) {
            "2026/11/26T10:00:00Z", "2026-11-26T10:00:00UTC", "2026-11-26T10Z",
            "+2026-11-26T10:00:00Z", "2026-11-26T10:00:00+09:00:00", "2026-11-26T10:00:00Q",
        }) {
+    // clang-format on
     EXPECT_FALSE(parse_instant(s)) << s;
   }
 }
@@ -190,8 +194,8 @@ TEST(ParseHhmmTest, ValidAndInvalid) {
   EXPECT_EQ(parse_hhmm("00:00"), 0);
   EXPECT_EQ(parse_hhmm("23:59"), 23 * 60 + 59);
   EXPECT_EQ(parse_hhmm("19:05"), 19 * 60 + 5);
-  for (const char* s : {"", "24:00", "12:60", "7:00", "17:0", "1700", "17:00:00", " 17:00",
-                        "17:00 ", "ab:cd", "-1:00", "17-00"}) {
+  for (const char* s :
+       {"", "24:00", "12:60", "7:00", "17:0", "1700", "17:00:00", " 17:00", "17:00 ", "ab:cd", "-1:00", "17-00"}) {
     EXPECT_FALSE(parse_hhmm(s)) << s;
   }
 }

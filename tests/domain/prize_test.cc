@@ -9,9 +9,7 @@ namespace {
 // Winning 3조 123456, bonus 987650 (shares no suffix with the winning digits).
 constexpr DrawNumbers kDraw{3, 123456, 987650};
 
-int result(int group, int digits, const DrawNumbers& d = kDraw) {
-  return result_of(Ticket{group, digits}, d);
-}
+int result(int group, int digits, const DrawNumbers& d = kDraw) { return result_of(Ticket{group, digits}, d); }
 
 TEST(PrizeTest, EachRank) {
   EXPECT_EQ(result(3, 123456), 1);
@@ -172,8 +170,7 @@ TEST(PrizeTest, PrizeTable) {
     EXPECT_EQ(p->monthly, 1'000'000);
     EXPECT_EQ(p->months, 120);
   }
-  const std::pair<int, long long> once[] = {
-      {3, 1'000'000}, {4, 100'000}, {5, 50'000}, {6, 5'000}, {7, 1'000}};
+  const std::pair<int, long long> once[] = {{3, 1'000'000}, {4, 100'000}, {5, 50'000}, {6, 5'000}, {7, 1'000}};
   for (auto [r, amount] : once) {
     const auto p = prize_for(r);
     ASSERT_TRUE(p);

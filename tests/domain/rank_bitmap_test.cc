@@ -36,7 +36,7 @@ TEST(RankBitmapTest, RandomSetAndClearMatchBruteForce) {
         const int i = static_cast<int>(rng() % size);
         const bool want = rng() % 4 != 0;  // lean towards full
         ASSERT_EQ(want ? b.set(i) : b.clear(i), ref[i] != want);
-        ref[i] = want;
+        ref[i] = static_cast<char>(want);
       }
       check_against(b, ref);
     }

@@ -88,8 +88,8 @@ TEST(TaxTest, ParsesBrackets) {
   ASSERT_TRUE(b);
   EXPECT_EQ(*b, TaxRules{}.brackets);
   EXPECT_EQ(parse_tax_brackets("0:22+0"), (std::vector<TaxBracket>{{0, {2200, 0}}}));
-  for (const char* bad : {"", "1:20+2", "0:20+2,0:30+3", "0:20+2,5:30+3,4:1+1", "0:20", "0:20+2,", "a:20+2",
-                          "-0:20+2", "0:20+2;5:1+1", "99999999999999999999:1+1"})
+  for (const char* bad : {"", "1:20+2", "0:20+2,0:30+3", "0:20+2,5:30+3,4:1+1", "0:20", "0:20+2,", "a:20+2", "-0:20+2",
+                          "0:20+2;5:1+1", "99999999999999999999:1+1"})
     EXPECT_FALSE(parse_tax_brackets(bad)) << bad;
 }
 

@@ -24,7 +24,8 @@ TEST(Utf8Test, MalformedTextIsRefused) {
 }
 
 TEST(Utf8Test, ControlsAreRefusedOnlyWhenAsked) {
-  for (const std::string s : {std::string("a\tb"), std::string("\x7f"), std::string("\xC2\x85"), std::string(1, '\0')}) {
+  for (const std::string& s :
+       {std::string("a\tb"), std::string("\x7f"), std::string("\xC2\x85"), std::string(1, '\0')}) {
     EXPECT_TRUE(utf8_code_points(s, true)) << testing::PrintToString(s);
     EXPECT_FALSE(utf8_code_points(s, false)) << testing::PrintToString(s);
   }

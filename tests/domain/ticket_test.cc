@@ -78,10 +78,10 @@ TEST(TicketTest, ParseNumberAcceptsExactlySixAsciiDigits) {
   EXPECT_FALSE(parse_number("+12345"));
   EXPECT_FALSE(parse_number("12.345"));
   EXPECT_FALSE(parse_number("0x1234"));
-  EXPECT_FALSE(parse_number(std::string_view("12\0456", 6)));
-  EXPECT_FALSE(parse_number("\xef\xbc\x91\xef\xbc\x92"));   // fullwidth "１２", six bytes
-  EXPECT_FALSE(parse_number("\xd9\xa1\xd9\xa2\xd9\xa3"));   // Arabic-Indic "١٢٣", six bytes
-  EXPECT_FALSE(parse_number("１２３４５６"));                   // fullwidth, 18 bytes
+  EXPECT_FALSE(parse_number(std::string_view("12\000456", 6)));  // "12", a NUL, "456"
+  EXPECT_FALSE(parse_number("\xef\xbc\x91\xef\xbc\x92"));        // fullwidth "１２", six bytes
+  EXPECT_FALSE(parse_number("\xd9\xa1\xd9\xa2\xd9\xa3"));        // Arabic-Indic "١٢٣", six bytes
+  EXPECT_FALSE(parse_number("１２３４５６"));                    // fullwidth, 18 bytes
 }
 
 TEST(TicketTest, DigitsFromArrayRejectsNonDigits) {

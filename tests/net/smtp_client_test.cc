@@ -18,7 +18,8 @@ using tcp = asio::ip::tcp;
 class ScriptedServer {
  public:
   using Script = std::function<std::string(const std::string& line)>;
-  ScriptedServer(std::string greeting, Script script) : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  ScriptedServer(std::string greeting, Script script)
+      : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     thread_ = std::thread([this, greeting = std::move(greeting), script = std::move(script)] {
       boost::system::error_code ec;
       tcp::socket s(ioc_);
@@ -46,6 +47,8 @@ class ScriptedServer {
       }
     });
   }
+  ScriptedServer(const ScriptedServer&) = delete;
+  ScriptedServer& operator=(const ScriptedServer&) = delete;
   ~ScriptedServer() {
     if (thread_.joinable()) thread_.join();
   }
@@ -57,7 +60,7 @@ class ScriptedServer {
 
  private:
   static void hold(tcp::socket& s) {
-    char c;
+    char c = 0;
     boost::system::error_code ec;
     s.read_some(asio::buffer(&c, 1), ec);  // until the client closes
   }
@@ -120,7 +123,8 @@ TEST(SmtpClientTest, NoServerIsUnavailable) {
 
 TEST(SmtpClientTest, RecipientsWithLineBreaksAreRefused) {
   SmtpClient client({"127.0.0.1", 1}, "a@example.com");
-  EXPECT_EQ(client.send({"a@example.com>\r\nRCPT TO:<b@example.com", "s", "b"}).error().code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(client.send({"a@example.com>\r\nRCPT TO:<b@example.com", "s", "b"}).error().code,
+            ErrorCode::kInvalidRequest);
 }
 
 TEST(SmtpClientTest, Urls) {

@@ -72,14 +72,17 @@ class RedisAdapters : public ::testing::Test {
   // Redis holds back every script (they may write) until the returned guard is destroyed
   // (CLIENT UNPAUSE): what a background thread queues meanwhile goes out together after it.
   struct PausedWrites {
+    PausedWrites(RedisClient& c, bool paused) : client(c), ok(paused) {}
+    // Not copyable: a copy would unpause when it dies.
+    PausedWrites(const PausedWrites&) = delete;
+    PausedWrites& operator=(const PausedWrites&) = delete;
+    ~PausedWrites() { (void)client.command({"CLIENT", "UNPAUSE"}); }
     RedisClient& client;
     bool ok;
-    ~PausedWrites() { (void)client.command({"CLIENT", "UNPAUSE"}); }
   };
   std::unique_ptr<PausedWrites> pause_writes() {
     auto r = client_->command({"CLIENT", "PAUSE", "5000", "WRITE"});
-    // Built in place: a copied guard would unpause when the temporary dies.
-    return std::unique_ptr<PausedWrites>(new PausedWrites{*client_, r.has_value() && !r->error()});
+    return std::make_unique<PausedWrites>(*client_, r.has_value() && !r->error());
   }
 
   std::vector<std::string> list(const std::string& key) {
@@ -147,7 +150,7 @@ TEST_F(RedisAdapters, HoldsAreAllOrNoneSharedAndOwnerReleased) {
   EXPECT_EQ(b.active(kNow), 2u);
 
   b.release(kRound, {1, 2}, "bob");  // not bob's: untouched
-  client_->flush();  // releases are sent in the background
+  client_->flush();                  // releases are sent in the background
   EXPECT_TRUE(a.lookup(kRound, {1}, kNow)[0].has_value());
   a.release(kRound, {1, 2}, "alice");
   client_->flush();
@@ -198,7 +201,8 @@ TEST_F(RedisAdapters, SoldIndexIsSeededFromTheStoreAndShared) {
   EXPECT_EQ(b.sold_count(kRound), 3);
 
   // Redis loses the bitmap (a restart without persistence): it is seeded again from the store.
-  (void)client_->command({"DEL", prefix_ + "sold:" + std::to_string(kRound), prefix_ + "sold:" + std::to_string(kRound) + ":ready"});
+  (void)client_->command(
+      {"DEL", prefix_ + "sold:" + std::to_string(kRound), prefix_ + "sold:" + std::to_string(kRound) + ":ready"});
   EXPECT_EQ(*b.sold_among(kRound, {10, 30, 40}), (std::vector<int>{10, 30}));
 }
 
@@ -208,6 +212,7 @@ TEST_F(RedisAdapters, PicksNeverReturnSoldTickets) {
   ASSERT_TRUE(store_->deposit("alice", 100'000, "t", "t").ok());
   RedisSoldCache cache(*client_, *store_, prefix_, std::chrono::milliseconds(0));
   std::vector<int> sold;
+  sold.reserve(20);
   for (int d = 0; d < 20; ++d) sold.push_back(Ticket{5, d}.index());
   ASSERT_TRUE(store_->purchase(buy("alice", sold)).ok());
   cache.mark_sold(kRound, sold);
@@ -323,6 +328,7 @@ TEST_F(RedisAdapters, QueuedScriptsGoOutAsOnePipelineInOrder) {
   }
   queue.flush();
   std::vector<std::string> expected;
+  expected.reserve(kCalls);
   for (int i = 0; i < kCalls; ++i) expected.push_back(std::to_string(i));
   EXPECT_EQ(list(key), expected);  // every call applied once, in order
   // At most two pipelines (what the thread took before the pause ended, then all the rest),
@@ -361,12 +367,9 @@ TEST_F(RedisAdapters, ReleasesAndMarksQueuedTogetherRunMergedAndEachDoesItsOwn) 
 TEST(RedisClientMerge, FoldsMergeableCallsOfOneScriptAndFirstKeyKeepingTheRestInOrder) {
   using Call = RedisClient::ScriptCall;
   std::vector<Call> calls{
-      {"mark", {"bitmap:1"}, {"5"}, true},
-      {"release", {"index", "hold:7"}, {"alice"}, true},
-      {"other", {"bitmap:1"}, {"x"}, false},
-      {"mark", {"bitmap:2"}, {"6"}, true},  // another round: its own call
-      {"mark", {"bitmap:1"}, {"8", "9"}, true},
-      {"release", {"index", "hold:3", "hold:4"}, {"bob", "bob"}, true},
+      {"mark", {"bitmap:1"}, {"5"}, true},      {"release", {"index", "hold:7"}, {"alice"}, true},
+      {"other", {"bitmap:1"}, {"x"}, false},    {"mark", {"bitmap:2"}, {"6"}, true},  // another round: its own call
+      {"mark", {"bitmap:1"}, {"8", "9"}, true}, {"release", {"index", "hold:3", "hold:4"}, {"bob", "bob"}, true},
       {"other", {"bitmap:1"}, {"y"}, false},  // not mergeable: stays a call of its own
   };
   auto merged = RedisClient::merge(calls);

@@ -12,8 +12,8 @@
 
 #include "store/mysql_connection.h"
 #include "store/sql_store.h"
-#include "test_database.h"
 #include "store/sqlite_connection.h"
+#include "test_database.h"
 
 namespace p720::store {
 namespace {

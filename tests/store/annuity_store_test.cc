@@ -24,7 +24,8 @@ class AnnuityStore : public StoreTest {
   long long settle_round() {
     EXPECT_TRUE(store_->deposit("alice", 10'000, "t", "2026-11-24T12:00:00+09:00").ok());
     const std::vector<int> tickets{Ticket{2, 123456}.index(), Ticket{1, 923456}.index()};
-    EXPECT_TRUE(store_->purchase(PurchaseCommand{"alice", kRound, tickets, 1000, 100, "2026-11-24T12:00:00+09:00"}).ok());
+    EXPECT_TRUE(
+        store_->purchase(PurchaseCommand{"alice", kRound, tickets, 1000, 100, "2026-11-24T12:00:00+09:00"}).ok());
     EXPECT_TRUE(store_->record_draw(DrawRecord{kRound, 2, 123456, 654321, "2026-11-26", false}).ok());
     EXPECT_TRUE(store_->settle_draw(kRound, "2026-11-26T19:10:00+09:00").ok());
     auto rows = store_->annuities(AnnuityQuery{"alice"});
@@ -49,6 +50,7 @@ TEST_P(AnnuityStore, AnInstallmentIsPaidOnceEvenWhenTwoStoresRaceForIt) {
   auto other = open();
   std::atomic<int> paid{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       auto r = (i % 2 ? *other : *store_).pay_installment(installment(ticket, "2026-12"));
@@ -157,11 +159,11 @@ TEST_P(AnnuityStore, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   auto other = open();
   EXPECT_TRUE(*store_->take_lease("job", "a", 1000, 60));
   EXPECT_FALSE(*other->take_lease("job", "b", 1030, 60));
-  EXPECT_TRUE(*store_->take_lease("job", "a", 1030, 60));   // renewed: until 1090
+  EXPECT_TRUE(*store_->take_lease("job", "a", 1030, 60));  // renewed: until 1090
   EXPECT_FALSE(*other->take_lease("job", "b", 1089, 60));
-  EXPECT_TRUE(*other->take_lease("job", "b", 1091, 60));    // expired: taken over
+  EXPECT_TRUE(*other->take_lease("job", "b", 1091, 60));  // expired: taken over
   EXPECT_FALSE(*store_->take_lease("job", "a", 1100, 60));
-  ASSERT_TRUE(store_->release_lease("job", "a").ok());      // not a's: no effect
+  ASSERT_TRUE(store_->release_lease("job", "a").ok());  // not a's: no effect
   EXPECT_FALSE(*store_->take_lease("job", "a", 1100, 60));
   ASSERT_TRUE(other->release_lease("job", "b").ok());
   EXPECT_TRUE(*store_->take_lease("job", "a", 1100, 60));
@@ -170,6 +172,7 @@ TEST_P(AnnuityStore, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   // Racing for a free lease: one winner.
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
+  threads.reserve(6);
   for (int i = 0; i < 6; ++i)
     threads.emplace_back([&, i] {
       auto r = (i % 2 ? *other : *store_).take_lease("race", "h" + std::to_string(i), 2000, 60);

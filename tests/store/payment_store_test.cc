@@ -172,6 +172,7 @@ TEST_P(PaymentStore, TwoStoresWithdrawingAtOnceNeverOverdraw) {
   ASSERT_TRUE(store_->deposit("o", 10000, "t", kAt).ok());
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] { ok += (i % 2 ? *store_ : *other).request_withdrawal(withdrawal("o", 3000)).ok(); });
   for (auto& t : threads) t.join();

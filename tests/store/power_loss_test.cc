@@ -81,8 +81,8 @@ void event() {
 
 struct CrashFile {
   sqlite3_file base;
-  sqlite3_file* real;                // the unix VFS's file, right after this header
-  std::vector<Pending>* pending;     // nullptr: not tracked (a temporary file without a name)
+  sqlite3_file* real;             // the unix VFS's file, right after this header
+  std::vector<Pending>* pending;  // nullptr: not tracked (a temporary file without a name)
 };
 
 CrashFile* cf(sqlite3_file* f) { return reinterpret_cast<CrashFile*>(f); }
@@ -126,7 +126,8 @@ int c_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
   for (const auto& w : *f->pending) {  // in order: a later write wins
     const sqlite3_int64 from = std::max(offset, w.offset);
     const sqlite3_int64 to = std::min(offset + amount, w.offset + static_cast<sqlite3_int64>(w.data.size()));
-    if (from < to) std::memcpy(buf + (from - offset), w.data.data() + (from - w.offset), static_cast<size_t>(to - from));
+    if (from < to)
+      std::memcpy(buf + (from - offset), w.data.data() + (from - w.offset), static_cast<size_t>(to - from));
   }
   sqlite3_int64 size = 0;
   if (int src = logical_size(f, &size); src != SQLITE_OK) return src;
@@ -189,10 +190,9 @@ int c_fetch(sqlite3_file*, sqlite3_int64, int, void** out) {
 int c_unfetch(sqlite3_file*, sqlite3_int64, void*) { return SQLITE_OK; }
 
 const sqlite3_io_methods kCrashMethods = {
-    3,           c_close,  c_read,   c_write,          c_truncate,     c_sync,
-    c_file_size, c_lock,   c_unlock, c_check_reserved, c_file_control, c_sector_size,
-    c_device,    c_shm_map, c_shm_lock, c_shm_barrier, c_shm_unmap,    c_fetch,
-    c_unfetch,
+    3,          c_close,       c_read,           c_write,        c_truncate,    c_sync,   c_file_size,
+    c_lock,     c_unlock,      c_check_reserved, c_file_control, c_sector_size, c_device, c_shm_map,
+    c_shm_lock, c_shm_barrier, c_shm_unmap,      c_fetch,        c_unfetch,
 };
 
 int c_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
@@ -291,7 +291,8 @@ void store_workload(const std::string& path, const char* vfs, int ack_fd) {
   for (int t = 1; t <= kTransactions; ++t) {
     PurchaseCommand cmd{"buyer", 1, {}, kPrice, 1'000'000, "2026-12-03T00:00:00Z", "", ""};
     for (int k = 0; k < tickets_of(t); ++k) cmd.tickets.push_back(t * 1000 + k);
-    if (auto r = store.purchase(cmd); !r.ok()) throw std::runtime_error("purchase " + std::to_string(t) + ": " + r.error().message);
+    if (auto r = store.purchase(cmd); !r.ok())
+      throw std::runtime_error("purchase " + std::to_string(t) + ": " + r.error().message);
     if (::write(ack_fd, &t, sizeof t) != sizeof t) ::_exit(4);
     if (t % 3 == 0) checkpointer.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
@@ -346,9 +347,9 @@ class PowerLoss : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   struct Run {
-    int status = -1;           // the child's exit status
-    int acked = 0;             // the last commit it acknowledged
-    long long events = -1;     // events in the whole workload (only when it ended first)
+    int status = -1;        // the child's exit status
+    int acked = 0;          // the last commit it acknowledged
+    long long events = -1;  // events in the whole workload (only when it ended first)
   };
 
   Run run(const char* vfs, long long crash_at, Loss loss, unsigned seed) {
@@ -365,7 +366,7 @@ class PowerLoss : public ::testing::Test {
     Run r;
     std::string got;
     char buf[4096];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    for (ssize_t n = 0; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
     ::close(fds[0]);
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -398,7 +399,8 @@ class PowerLoss : public ::testing::Test {
     long long expect_tickets = 0;
     for (int t = 1; t <= last; ++t) expect_tickets += tickets_of(t);
     const long long tickets = c.query("SELECT COUNT(*) FROM tickets", {}).at(0).i(0);
-    if (tickets != expect_tickets) return "tickets " + std::to_string(tickets) + " != " + std::to_string(expect_tickets);
+    if (tickets != expect_tickets)
+      return "tickets " + std::to_string(tickets) + " != " + std::to_string(expect_tickets);
     const long long ledger = c.query("SELECT COALESCE(SUM(amount), 0) FROM ledger", {}).at(0).i(0);
     if (ledger != -spent_until(static_cast<int>(last))) return "ledger " + std::to_string(ledger);
     return "";
@@ -437,7 +439,7 @@ class PowerLoss : public ::testing::Test {
     ASSERT_EQ(whole.status, kFinishedExit);
     ASSERT_EQ(whole.acked, kTransactions);
     ASSERT_EQ(check(whole), "");
-    ASSERT_GT(whole.events, kTransactions * 2);  // a write and a sync per commit at least
+    ASSERT_GT(whole.events, kTransactions * 2);   // a write and a sync per commit at least
     const long long stride = kSanitized ? 5 : 1;  // the sanitizers make each child ~10x slower
     int points = 0, lost_in_flight = 0;
     for (unsigned seed : seeds) {
@@ -474,8 +476,10 @@ TEST_F(PowerLoss, TheCrashVfsLosesWhatWasNotSynced) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, crash_vfs()) != SQLITE_OK) ::_exit(1);
     // synchronous=OFF: commits never sync, so the power loss takes them all.
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
-                         "UPDATE wallets SET balance = 7 WHERE id = 1", nullptr, nullptr, nullptr) != SQLITE_OK)
+    if (sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+                     "UPDATE wallets SET balance = 7 WHERE id = 1",
+                     nullptr, nullptr, nullptr) != SQLITE_OK)
       ::_exit(2);
     power_off();
   }
@@ -509,9 +513,7 @@ TEST_F(PowerLoss, SqlStorePurchasesSurviveWhenUnsyncedWritesAreLostOrTorn) {
 }
 
 // SQLite's own WAL on the same disk, for comparison: the same guarantees without our layer.
-TEST_F(PowerLoss, PlainWalKeepsEveryAcknowledgedCommit) {
-  every_point(crash_vfs(), Loss::kDiscard, {1});
-}
+TEST_F(PowerLoss, PlainWalKeepsEveryAcknowledgedCommit) { every_point(crash_vfs(), Loss::kDiscard, {1}); }
 
 }  // namespace
 }  // namespace p720::store

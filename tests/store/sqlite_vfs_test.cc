@@ -2,10 +2,10 @@
 // once and whole, survives the process being killed right after it, and runs of frames longer
 // than one write (128 KiB) are written whole.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <random>
 #include <string>

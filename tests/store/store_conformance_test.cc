@@ -3,8 +3,8 @@
 // gets its own database). Without PENSION_TEST_MYSQL the MariaDB cases fail; they never skip. Both must behave identically, including under concurrency from two
 // SqlStore instances on one database — two processes, as far as the database can tell.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -31,7 +31,6 @@ namespace {
 constexpr int kRound = 343;
 constexpr long long kPrice = 1000;
 
-
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -52,8 +51,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
 
   static PurchaseCommand cmd(const std::string& user, std::vector<int> tickets, std::string key = "",
                              std::string hash = "", int limit = 100) {
-    return PurchaseCommand{user, kRound, std::move(tickets), kPrice, limit, "2026-11-24T12:00:00+09:00",
-                           std::move(key), std::move(hash)};
+    return PurchaseCommand{
+        user, kRound, std::move(tickets), kPrice, limit, "2026-11-24T12:00:00+09:00", std::move(key), std::move(hash)};
   }
 
   void expect_conserved(Store& s) {
@@ -249,6 +248,7 @@ TEST_P(StoreConformance, ConcurrentBuyersOfOneTicketOnTwoStores) {
   for (int i = 0; i < kBuyers; ++i) ASSERT_TRUE(store_->deposit("u" + std::to_string(i), 1000, "t", "t").ok());
   std::atomic<int> wins{0}, dups{0}, others{0};
   std::vector<std::thread> threads;
+  threads.reserve(kBuyers);
   for (int i = 0; i < kBuyers; ++i) {
     threads.emplace_back([&, i] {
       Store& s = i % 2 ? *other : *store_;
@@ -278,6 +278,7 @@ TEST_P(StoreConformance, ConcurrentOverlappingPurchasesOnTwoStores) {
   std::map<long long, std::pair<std::string, std::vector<int>>> receipts;
   std::atomic<int> errors{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       Store& s = i % 2 ? *other : *store_;
@@ -397,7 +398,7 @@ TEST_P(StoreConformance, OutboxRecordsPurchasesAndPrizesInOrder) {
   auto p2 = evented->purchase(cmd("alice", {Ticket{1, 6}.index()}, "k", "h"));
   ASSERT_TRUE(p1.ok() && p2.ok());
   ASSERT_TRUE(evented->purchase(cmd("alice", {Ticket{1, 6}.index()}, "k", "h")).ok());  // a replay: no event
-  ASSERT_FALSE(evented->purchase(cmd("alice", {Ticket{1, 6}.index()})).ok());          // failed: no event
+  ASSERT_FALSE(evented->purchase(cmd("alice", {Ticket{1, 6}.index()})).ok());           // failed: no event
   ASSERT_TRUE(evented->record_draw(DrawRecord{kRound, 3, 5, 999999, "2026-11-26", false}).ok());
   ASSERT_TRUE(evented->settle_draw(kRound, "now").ok());
 
@@ -408,9 +409,14 @@ TEST_P(StoreConformance, OutboxRecordsPurchasesAndPrizesInOrder) {
   EXPECT_NE((*events)[0].payload.find("\"purchaseId\":" + std::to_string(p1->id)), std::string::npos);
   // The same document on every backend (MariaDB builds it inside its purchase procedure).
   const auto e0 = nlohmann::json::parse((*events)[0].payload);
-  EXPECT_EQ(e0, (nlohmann::json{{"purchaseId", p1->id}, {"userId", "alice"}, {"round", kRound}, {"amount", 1000},
-                                {"balance", p1->balance_after}, {"createdAt", p1->created_at},
-                                {"tickets", {{{"ticketId", p1->tickets.at(0).id}, {"group", 1}, {"number", "000005"}}}}}));
+  EXPECT_EQ(e0,
+            (nlohmann::json{{"purchaseId", p1->id},
+                            {"userId", "alice"},
+                            {"round", kRound},
+                            {"amount", 1000},
+                            {"balance", p1->balance_after},
+                            {"createdAt", p1->created_at},
+                            {"tickets", {{{"ticketId", p1->tickets.at(0).id}, {"group", 1}, {"number", "000005"}}}}}));
   EXPECT_NE((*events)[1].payload.find("\"purchaseId\":" + std::to_string(p2->id)), std::string::npos);
   EXPECT_LT((*events)[0].id, (*events)[1].id);
   EXPECT_EQ((*events)[2].kind, "prize");
@@ -426,6 +432,7 @@ TEST_P(StoreConformance, OutboxRecordsPurchasesAndPrizesInOrder) {
 
 TEST_P(StoreConformance, MigrationsAreAppliedOnceEvenConcurrently) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> opened{0};
   for (int i = 0; i < 4; ++i)
     threads.emplace_back([&] {
@@ -439,7 +446,6 @@ TEST_P(StoreConformance, MigrationsAreAppliedOnceEvenConcurrently) {
   ASSERT_EQ(rows.size(), migration_count());
   EXPECT_EQ(rows.back().i(0), latest_schema_version());
 }
-
 
 // Many purchases queued at once land in the same group-commit batches (on MariaDB they are then
 // decided and written together, set-based): every answer must be what buying them one by one,
@@ -527,16 +533,14 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   std::set<std::string> ids;
   for (const auto& e : *events) ids.insert(e.event_id());
   EXPECT_EQ(ids.size(), events->size());
-  for (size_t i = 0; i < bought.size(); ++i) {
-    const auto& rec = bought[i];
+  for (const auto& rec : bought) {
     nlohmann::json tickets = nlohmann::json::array();
     for (const auto& t : rec.tickets) {
       const Ticket tk = Ticket::from_index(t.ticket);
       tickets.push_back({{"ticketId", t.id}, {"group", tk.group}, {"number", tk.number()}});
     }
-    const nlohmann::json want{{"purchaseId", rec.id},     {"userId", rec.user_id},
-                              {"round", rec.round},       {"amount", rec.amount},
-                              {"balance", rec.balance_after}, {"createdAt", rec.created_at},
+    const nlohmann::json want{{"purchaseId", rec.id}, {"userId", rec.user_id},        {"round", rec.round},
+                              {"amount", rec.amount}, {"balance", rec.balance_after}, {"createdAt", rec.created_at},
                               {"tickets", tickets}};
     const auto it = std::find_if(events->begin(), events->end(),
                                  [&](const OutboxEvent& e) { return nlohmann::json::parse(e.payload) == want; });
@@ -547,7 +551,8 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
   // events; SQLite one by one in its transaction, a row each.
   const bool together = s->metrics_text().find("pension_store_purchases_together_total 0\n") == std::string::npos;
   EXPECT_EQ(together, GetParam() == "mariadb");
-  const bool batched_row = std::any_of(events->begin(), events->end(), [](const OutboxEvent& e) { return e.index > 0; });
+  const bool batched_row =
+      std::any_of(events->begin(), events->end(), [](const OutboxEvent& e) { return e.index > 0; });
   EXPECT_EQ(batched_row, GetParam() == "mariadb");
   // A smaller limit returns whole rows only: every event of the last row it returns.
   auto first = s->pending_events(2);
@@ -569,8 +574,8 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
 // it still go through, and it leaves nothing behind.
 TEST_P(StoreConformance, PurchaseFailingMidwayLeavesNothingAndSparesItsBatch) {
   for (const char* u : {"a", "b", "dup", "c", "d"}) ASSERT_TRUE(store_->deposit(u, 10'000, "t", "t").ok());
-  const std::vector<PurchaseCommand> cmds = {cmd("a", {1}), cmd("b", {2}), cmd("dup", {300, 301, 300}),
-                                             cmd("c", {3}), cmd("d", {4})};
+  const std::vector<PurchaseCommand> cmds = {cmd("a", {1}), cmd("b", {2}), cmd("dup", {300, 301, 300}), cmd("c", {3}),
+                                             cmd("d", {4})};
   std::vector<std::promise<Result<PurchaseRecord>>> promises(cmds.size());
   for (size_t i = 0; i < cmds.size(); ++i)
     store_->purchase_async(cmds[i], [&promises, i](Result<PurchaseRecord> r) { promises[i].set_value(std::move(r)); });
@@ -807,6 +812,7 @@ TEST_P(MariadbBatch, HeldTicketIsRefusedAndTheRestOfItsBatchCommits) {
   }
   gate.release(8);
   std::vector<Result<PurchaseRecord>> r;
+  r.reserve(answers.size());
   for (auto& f : answers) r.push_back(f.get());  // all answered while the rival holds 42
   EXPECT_TRUE(r[0].ok() && r[2].ok() && r[3].ok());
   ASSERT_FALSE(r[1].ok());
