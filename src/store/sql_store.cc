@@ -821,7 +821,7 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
       Params p{v(cmd.round)};
       for (int t : cmd.tickets) p.push_back(v(t));
       p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
-      auto read = c.query("SELECT w.balance, COALESCE(r.tickets, 0),"
+      auto read = c.query("SELECT w.balance, COALESCE(r.tickets, 0), w.cur_round, w.cur_round_tickets,"
                           " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
                               placeholders(cmd.tickets.size()) +
                               ")),"
@@ -831,14 +831,23 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
                           p);
       const long long balance = read.empty() ? 0 : read[0].i(0);
       if (read.empty() || balance < amount) return not_enough_money();
-      const long long owned_after = read[0].i(1) + count;
+      // Tickets owned in the round: user_rounds' row plus the wallet's count if the wallet's
+      // round is this one (migration 7). The wallet keeps the latest round the buyer bought in;
+      // a purchase in a later round moves the earlier round's count to user_rounds, one in an
+      // earlier round (instances' clocks apart at a round's end) adds to user_rounds.
+      const long long wallet_round = read[0].i(2), wallet_count = read[0].i(3);
+      const long long owned_after = read[0].i(1) + (wallet_round == cmd.round ? wallet_count : 0) + count;
       if (owned_after > cmd.round_limit) return limit_exceeded();
-      if (read[0].i(2)) return already_sold(sold_among(c, cmd.round, cmd.tickets));
-      in_cart = read[0].i(3) != 0;
-      c.query("UPDATE wallets SET balance = ? WHERE user_id = ?", {v(balance - amount), v(cmd.user_id)});
-      c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
-              "ON CONFLICT (user_id, round) DO UPDATE SET tickets = excluded.tickets",
-              {v(cmd.user_id), v(cmd.round), v(owned_after)});
+      if (read[0].i(4)) return already_sold(sold_among(c, cmd.round, cmd.tickets));
+      in_cart = read[0].i(5) != 0;
+      const bool later = cmd.round > wallet_round, earlier = cmd.round < wallet_round;
+      c.query("UPDATE wallets SET balance = ?, cur_round = ?, cur_round_tickets = ? WHERE user_id = ?",
+              {v(balance - amount), v(earlier ? wallet_round : cmd.round),
+               v(earlier ? wallet_count : later ? count : wallet_count + count), v(cmd.user_id)});
+      if ((later && wallet_count > 0) || earlier)
+        c.query("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id, round) DO UPDATE SET tickets = tickets + excluded.tickets",
+                {v(cmd.user_id), v(earlier ? cmd.round : wallet_round), v(earlier ? count : wallet_count)});
       after = balance - amount;
     } else {
       // The conditional debit locks the buyer's wallet row (MariaDB), which also serialises this
