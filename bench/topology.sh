@@ -37,7 +37,7 @@ pids_of() {
   case $1 in
     mariadbd) pgrep -f "mariadbd .*--datadir=$TOPO_DIR/" ;;
     redis-server) pgrep -f "redis-server 127.0.0.1:$TOPO_REDIS_PORT" ;;
-    "pension720 serve") pgrep -f "pension720 serve .*redis://127.0.0.1:$TOPO_REDIS_PORT" ;;
+    "pension720 serve") pgrep -f " serve --port .*redis://127.0.0.1:$TOPO_REDIS_PORT" ;;
     "nginx: worker") pgrep -P "$(cat "$TOPO_DIR"/nginx/nginx.pid 2>/dev/null || echo 1)" -f "nginx: worker" ;;
   esac
 }
