@@ -12,7 +12,8 @@
 # BENCH_NO_BUILD=1 uses what is there. BENCH_SQL_<K> (diagnosis only): SQL run on binary K's
 # database after funding, e.g. BENCH_BINS="B B" BENCH_SQL_1="DROP INDEX ledger_user";
 # BENCH_PAGE_SIZE_<K>: binary K's database created with that page size before the server makes it.
-# BENCH_PERF=FILE: perf record -g of the first binary's writer thread during its first purchase run;
+# BENCH_PERF=FILE: perf record -g of the first binary's writer thread (BENCH_PERF_ALL=1: of all its
+# threads) during its first purchase run;
 # BENCH_STRACE=FILE: strace of its writes and syncs for 3 s of that run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,7 +83,8 @@ for i in $(seq 1 "$REPEAT"); do for k in "${!BINS[@]}"; do
   jobs0=$(metric pension_store_batch_size_sum) batches0=$(metric pension_store_batch_size_count) ticks0=$(writer_ticks) wchar0=$(writer_wchar)
   perf_pid=
   if [[ -n ${BENCH_PERF:-} && $i == 1 && $k == 0 ]]; then
-    perf record -g -o "$BENCH_PERF" -t "$(writer_tid)" -- sleep "$DURATION" >/dev/null 2>&1 &
+    target=(-t "$(writer_tid)"); [[ -n ${BENCH_PERF_ALL:-} ]] && target=(-p "$PID")  # BENCH_PERF_ALL=1: every thread
+    perf record -g -o "$BENCH_PERF" "${target[@]}" -- sleep "$DURATION" >/dev/null 2>&1 &
     perf_pid=$!
   fi
   if [[ -n ${BENCH_STRACE:-} && $i == 1 && $k == 0 ]]; then  # the writer's writes and syncs, 3 s mid-run
