@@ -12,6 +12,9 @@
 namespace p720::app {
 namespace {
 
+// Picks an `auto` purchase makes, in all, when its picks keep losing to concurrent purchases of
+// the same tickets (each loss is another buyer's sale, so a round almost sold out needs several).
+constexpr int kAutoPickTries = 10;
 
 Error time_out() { return make_error(ErrorCode::kTimeOut, Subject::kRound); }
 Error held() { return make_error(ErrorCode::kTicketHeld, Subject::kNone); }
@@ -332,9 +335,37 @@ void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>
     for (const auto& item : *cart)
       if (item.round == round) exclude.push_back(item.ticket);
   }
+  buy_picked(actor, round, specs, std::move(exclude), idem_key, idem_hash, std::move(done), kAutoPickTries);
+}
+
+void Sales::buy_picked(const Actor& actor, int round, const std::vector<TicketSpec>& specs, std::vector<int> exclude,
+                       const std::string& idem_key, const std::string& idem_hash, PurchaseDone done, int tries) {
   auto tickets = resolve(actor, round, specs, exclude);
   if (!tickets.ok()) return done(tickets.error());
-  commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(done));
+  const bool picks = std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
+  if (!picks || tries <= 1) return commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(done));
+  // An auto pick can lose its ticket to a concurrent purchase between the pick and the commit:
+  // the refusal names it (and the sold cache has learnt it), so pick again rather than answer
+  // PURCHASE_DUPLICATED — unless a ticket the buyer chose by its digits is among the sold ones.
+  std::unordered_set<int> chosen;
+  for (const auto& spec : specs)
+    if (spec.digits)
+      for (const auto& t : expand_group(spec.group, *spec.digits)) chosen.insert(t.index());
+  auto again = [this, actor, round, specs, exclude = std::move(exclude), idem_key, idem_hash, done = std::move(done),
+                chosen = std::move(chosen), tries](Result<store::PurchaseRecord> rec) mutable {
+    const bool lost_pick = !rec.ok() && rec.error().code == ErrorCode::kPurchaseDuplicated &&
+                           !rec.error().tickets.empty() &&
+                           std::none_of(rec.error().tickets.begin(), rec.error().tickets.end(),
+                                        [&](int t) { return chosen.count(t) > 0; });
+    if (!lost_pick) return done(std::move(rec));
+    auto pick_again = [this, actor, round, specs, exclude = std::move(exclude), idem_key, idem_hash,
+                       done = std::move(done), tries]() mutable {
+      buy_picked(actor, round, specs, std::move(exclude), idem_key, idem_hash, std::move(done), tries - 1);
+    };
+    if (wait_on_) wait_on_(std::move(pick_again));  // the pick may wait (holds, shared sold index)
+    else pick_again();
+  };
+  commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(again));
 }
 
 Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all, store::Page page) {

@@ -102,6 +102,10 @@ class Sales {
   void checkout_now(const Actor& actor, const std::string& idem_key, const std::string& idem_hash, PurchaseDone done);
   void buy_now(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
                const std::string& idem_hash, PurchaseDone done);
+  // Resolves specs (auto picks avoid `exclude`) and commits; an auto pick that lost its ticket to
+  // a concurrent purchase picks again, `tries` picks in all, before PURCHASE_DUPLICATED.
+  void buy_picked(const Actor& actor, int round, const std::vector<TicketSpec>& specs, std::vector<int> exclude,
+                  const std::string& idem_key, const std::string& idem_hash, PurchaseDone done, int tries);
   // The round on sale now, or TIME_OUT.
   Result<int> open_round(int requested) const;
   // Expands specs (group 0 → five tickets, auto → picked digits) into distinct ticket indexes.

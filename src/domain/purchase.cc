@@ -47,4 +47,14 @@ PurchaseDecision PurchaseRun::decide(const std::string& buyer, const PurchaseReq
   return decision;
 }
 
+long long owned_in_round(long long in_user_rounds, const WalletRoundCount& wallet, int round) {
+  return in_user_rounds + (wallet.round == round ? wallet.tickets : 0);
+}
+
+RoundCountUpdate count_purchase(const WalletRoundCount& wallet, int round, long long count) {
+  if (round == wallet.round) return {{round, wallet.tickets + count}, 0, 0};
+  if (round > wallet.round) return {{round, count}, wallet.round, wallet.tickets};
+  return {wallet, round, count};
+}
+
 }  // namespace p720

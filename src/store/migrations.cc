@@ -120,6 +120,18 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE withdrawal_keys (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
            " request_hash VARCHAR(64) NOT NULL, withdrawal_id BIGINT NOT NULL, PRIMARY KEY (user_id, idem_key))",
        }},
+      {7,
+       {
+           // The tickets a buyer owns in the round it bought in last, kept in its wallet row, so
+           // that a purchase changes one row of the buyer's instead of two (wallet and
+           // user_rounds): one random B-tree leaf fewer per purchase in each commit. Tickets
+           // owned in round R = user_rounds.tickets of R + (cur_round = R ? cur_round_tickets : 0);
+           // SQLite keeps the current round in the wallet (purchase_tx), MariaDB's writes keep
+           // every round in user_rounds (cur_round stays 0), and rows written before this
+           // migration are in user_rounds: the sum is right for all of them.
+           "ALTER TABLE wallets ADD COLUMN cur_round INT NOT NULL DEFAULT 0",
+           "ALTER TABLE wallets ADD COLUMN cur_round_tickets INT NOT NULL DEFAULT 0",
+       }},
   };
   return all;
 }
@@ -136,6 +148,7 @@ std::string render(std::string sql, Dialect d) {
     const bool table = sql.rfind("CREATE TABLE ", 0) == 0;
     replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ");
     replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ");
+    replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ");
     if (table) sql += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
   }
   return sql;

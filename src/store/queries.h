@@ -30,6 +30,23 @@ inline constexpr const char* kAddEvent = "INSERT INTO outbox (kind, payload, cre
 inline constexpr const char* kPendingEvents = "SELECT id, kind, payload, created_at FROM outbox ORDER BY id LIMIT ?";
 inline constexpr const char* kAckEvents = "DELETE FROM outbox WHERE id IN ";  // + "(?, ...)"
 
+// --- Purchases (sql_store.cc purchase_tx) --------------------------------------------------
+// SQLite's one read of a purchase: balance, user_rounds' count, the wallet's round counter
+// (migration 7), whether any ticket is sold, whether the cart holds any ticket of the round.
+// Head + "(?, ...)" for the tickets + tail; parameters: round, tickets…, round, round, user.
+inline constexpr const char* kPurchaseStateHead =
+    "SELECT w.balance, COALESCE(r.tickets, 0), w.cur_round, w.cur_round_tickets,"
+    " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (";
+inline constexpr const char* kPurchaseStateTail =
+    ")), EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
+    " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ? WHERE w.user_id = ?";
+inline constexpr const char* kSetBalance = "UPDATE wallets SET balance = ? WHERE user_id = ?";
+// The balance and the wallet's round counter together (domain/purchase.h count_purchase).
+inline constexpr const char* kDebitCounting =
+    "UPDATE wallets SET balance = ?, cur_round = ?, cur_round_tickets = ? WHERE user_id = ?";
+// Followed by SqlDialect::add_on_conflict("user_id, round", "tickets").
+inline constexpr const char* kAddRoundTickets = "INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) ";
+
 // --- Cart (cart_item() reads these columns) -----------------------------------------------
 inline constexpr const char* kCartItems = "SELECT id, user_id, round, ticket, created_at FROM cart_items";
 inline constexpr const char* kDeleteCartItems = "DELETE FROM cart_items";

@@ -125,6 +125,9 @@ struct PurchaseRead {
   BuyerState buyer;  // balance 0 without a wallet
   std::vector<int> sold;
   bool in_cart = true;
+  // SQLite: the wallet row counts the buyer's latest round (migration 7, domain/purchase.h
+  // WalletRoundCount); MariaDB keeps every round in user_rounds, which its set-based batch reads.
+  std::optional<WalletRoundCount> wallet_count;
 };
 
 PurchaseRead read_for_purchase(SqlConnection& c, const PurchaseCommand& cmd) {
@@ -140,19 +143,13 @@ PurchaseRead read_for_purchase(SqlConnection& c, const PurchaseCommand& cmd) {
     Params p{v(cmd.round)};
     p.insert(p.end(), in.begin(), in.end());
     p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
-    auto rows = c.query(
-        "SELECT w.balance, COALESCE(r.tickets, 0),"
-        " EXISTS (SELECT 1 FROM tickets t WHERE t.round = ? AND t.ticket IN (" +
-            placeholders(cmd.tickets.size()) +
-            ")),"
-            " EXISTS (SELECT 1 FROM cart_items k WHERE k.user_id = w.user_id AND k.round = ?)"
-            " FROM wallets w LEFT JOIN user_rounds r ON r.user_id = w.user_id AND r.round = ?"
-            " WHERE w.user_id = ?",
-        p);
+    auto rows = c.query(std::string(q::kPurchaseStateHead) + placeholders(cmd.tickets.size()) + q::kPurchaseStateTail, p);
     if (rows.empty()) return out;
-    out.buyer = BuyerState{rows[0].i(0), rows[0].i(1)};
-    if (rows[0].i(2)) out.sold = sold_among(c, cmd.round, cmd.tickets);
-    out.in_cart = rows[0].i(3) != 0;
+    const WalletRoundCount wallet{static_cast<int>(rows[0].i(2)), rows[0].i(3)};
+    out.buyer = BuyerState{rows[0].i(0), owned_in_round(rows[0].i(1), wallet, cmd.round)};
+    out.wallet_count = wallet;
+    if (rows[0].i(4)) out.sold = sold_among(c, cmd.round, cmd.tickets);
+    out.in_cart = rows[0].i(5) != 0;
     return out;
   }
   // MariaDB: lock the buyer's wallet (then the round count) first, which serialises this buyer's
@@ -404,11 +401,16 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
     if (const auto* no = std::get_if<PurchaseRefused>(&decision)) return refused(*no);
     const auto& ok = std::get<PurchaseAccepted>(decision);
     const long long amount = ok.amount, after = ok.balance_after;
-    c.query("UPDATE wallets SET balance = ? WHERE user_id = ?", {v(ok.balance_after), v(cmd.user_id)});
-    c.query(std::string("INSERT INTO user_rounds (user_id, round, tickets) VALUES (?, ?, ?) ") +
-                (dialect_ == Dialect::kSqlite ? "ON CONFLICT (user_id, round) DO UPDATE SET tickets = excluded.tickets"
-                                              : "ON DUPLICATE KEY UPDATE tickets = VALUES(tickets)"),
-            {v(cmd.user_id), v(cmd.round), v(ok.owned_after)});
+    const auto count = static_cast<long long>(cmd.tickets.size());
+    const std::string add_round_tickets = std::string(q::kAddRoundTickets) + sql_->add_on_conflict("user_id, round", "tickets");
+    if (state.wallet_count) {
+      const RoundCountUpdate u = count_purchase(*state.wallet_count, cmd.round, count);
+      c.query(q::kDebitCounting, {v(after), v(u.wallet.round), v(u.wallet.tickets), v(cmd.user_id)});
+      if (u.moved_tickets > 0) c.query(add_round_tickets, {v(cmd.user_id), v(u.moved_round), v(u.moved_tickets)});
+    } else {
+      c.query(q::kSetBalance, {v(after), v(cmd.user_id)});
+      c.query(add_round_tickets, {v(cmd.user_id), v(cmd.round), v(count)});
+    }
     c.query("INSERT INTO purchases (user_id, round, amount, balance_after, created_at) VALUES (?, ?, ?, ?, ?)",
             {v(cmd.user_id), v(cmd.round), v(amount), v(after), v(cmd.created_at)});
     PurchaseRecord rec{c.last_insert_id(), cmd.user_id, cmd.round, amount, after, cmd.created_at, {}, false};

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <map>
 
 #include "domain/rules.h"
 #include "domain/ticket.h"
@@ -181,4 +182,36 @@ TEST(PurchaseRunTest, AgreesWithOneByOne) {
 }
 
 }  // namespace
+// The wallet's round counter with user_rounds beside it counts every round exactly, whatever the
+// order of the rounds bought in: every sequence of 6 purchases over rounds 1..3 (3^6 orders, each
+// with 1..2 tickets), checked after each purchase against a plain per-round count.
+TEST(RoundCountTest, WalletAndUserRoundsCountEveryRoundInAnyOrder) {
+  for (int seq = 0; seq < 729 * 2; ++seq) {
+    WalletRoundCount wallet;
+    std::map<int, long long> user_rounds, truth;
+    int code = seq / 2;
+    const long long count = 1 + seq % 2;
+    for (int step = 0; step < 6; ++step, code /= 3) {
+      const int round = 1 + code % 3;
+      const RoundCountUpdate u = count_purchase(wallet, round, count);
+      if (u.moved_tickets > 0) user_rounds[u.moved_round] += u.moved_tickets;
+      wallet = u.wallet;
+      truth[round] += count;
+      for (int r = 1; r <= 3; ++r)
+        ASSERT_EQ(owned_in_round(user_rounds[r], wallet, r), truth[r]) << "seq " << seq << " step " << step;
+    }
+  }
+}
+
+TEST(RoundCountTest, SameRoundTouchesOnlyTheWallet) {
+  const RoundCountUpdate u = count_purchase({7, 3}, 7, 2);
+  EXPECT_EQ(u.wallet.round, 7);
+  EXPECT_EQ(u.wallet.tickets, 5);
+  EXPECT_EQ(u.moved_tickets, 0);
+  const RoundCountUpdate first = count_purchase({}, 7, 2);  // a wallet that never bought
+  EXPECT_EQ(first.wallet.round, 7);
+  EXPECT_EQ(first.moved_tickets, 0);
+  EXPECT_EQ(owned_in_round(4, {}, 7), 4);  // counts from before the migration, or MariaDB's
+}
+
 }  // namespace p720

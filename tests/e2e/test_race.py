@@ -2,12 +2,13 @@
 import http.client
 import json
 import random
+import sqlite3
 import threading
 from collections import Counter, defaultdict
 
 import pytest
 
-from conftest import ROUND, Server, new_user, ticket_index
+from conftest import ROUND, Server, expect_error, new_user, ticket_index
 
 CLIENTS = 220
 
@@ -282,3 +283,51 @@ def test_same_key_different_bodies_in_parallel(server):
             assert status == 409 and resp["errorCode"] == "IDEMPOTENCY_CONFLICT", resp
     assert server.balance(u) == 4000
     assert len(server.my_tickets(u)) == 1
+
+
+def test_auto_picks_that_lose_a_race_pick_again(tmp_path):
+    """A round almost sold out: group 1 has LEFT unsold tickets, and LEFT buyers, released together,
+    each auto-pick one. Every pick chooses among the same few tickets, so picks collide; a pick that
+    loses its ticket to a concurrent purchase picks again instead of answering 409 — every buyer gets
+    a ticket and the group is sold out. Only then is an auto pick PURCHASE_DUPLICATED."""
+    left_count = 8  # each buyer can lose at most left_count - 1 races: within the server's bound
+    srv = Server(tmp_path, "almost")
+    srv.check_money_at_stop = False  # the sold tickets are planted without purchases or ledger lines
+    srv.start()
+    srv.stop()  # the schema is there; the sold tickets are written straight into the file
+    left = sorted(random.Random(16).sample(range(1_000_000), left_count))
+    with sqlite3.connect(srv.db) as conn:
+        conn.execute("CREATE TEMP TABLE unsold (x INTEGER PRIMARY KEY)")
+        conn.executemany("INSERT INTO unsold VALUES (?)", [(x,) for x in left])
+        conn.execute(
+            "WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 999999)"
+            " INSERT INTO tickets (purchase_id, user_id, round, ticket, created_at)"
+            " SELECT 1 + x / 20, 'planted', ?, x, '2026-11-24T12:00:00+09:00' FROM n"
+            " WHERE x NOT IN (SELECT x FROM unsold)", (ROUND,))
+    srv.start()
+    try:
+        users = [new_user("last") for _ in range(left_count)]
+        for u in users:
+            srv.deposit(u, 1000)
+        body = {"round": ROUND, "tickets": [{"group": 1, "auto": True}]}
+        out = run_together(srv, users, lambda c: c.call("POST", "/api/v1/pension/purchases", body))
+        assert [(u, s, b) for u, (s, b) in out if s != 201] == []
+        got = {u: [ticket_index(t["group"], t["number"]) for t in b["tickets"]] for u, (_, b) in out}
+        assert sorted(t for ts in got.values() for t in ts) == left  # each of the last tickets once
+        marks = ",".join("?" * len(users))
+        owners = dict(srv.sql(f"SELECT ticket, user_id FROM tickets WHERE round = ? AND user_id IN ({marks})",
+                              (ROUND, *users)))
+        assert owners == {ts[0]: u for u, ts in got.items()}
+        balances = dict(srv.sql(f"SELECT user_id, balance FROM wallets WHERE user_id IN ({marks})", users))
+        assert balances == {u: 0 for u in users}
+        # Group 1 is sold out now: an auto pick there has nothing left to pick, and charges nothing.
+        late = new_user("late")
+        srv.deposit(late, 1000)
+        expect_error(srv.post("/api/v1/pension/purchases", user=late, json=body), 409, "PURCHASE_DUPLICATED")
+        assert srv.balance(late) == 1000
+        # Other groups are untouched by that: the same buyer's auto pick in group 2 is sold.
+        resp = srv.post("/api/v1/pension/purchases", user=late, json={"round": ROUND, "tickets": [{"group": 2, "auto": True}]})
+        assert resp.status_code == 201, resp.text
+        assert [t["group"] for t in resp.json()["tickets"]] == [2]
+    finally:
+        srv.stop()

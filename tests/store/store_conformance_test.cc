@@ -205,6 +205,41 @@ TEST_P(StoreConformance, FailedPurchasesChangeNothing) {
   expect_conserved(*store_);
 }
 
+// The per-round limit counts each round apart, whatever order the rounds' purchases come in
+// (on SQLite the wallet row holds the latest round's count, migration 7, and moves it to
+// user_rounds when the buyer buys in a later round), and counts rows of user_rounds written
+// before that migration.
+TEST_P(StoreConformance, RoundLimitCountsEachRoundApart) {
+  ASSERT_TRUE(store_->deposit("alice", 20 * kPrice, "t", "t").ok());
+  auto buy = [&](int round, std::vector<int> tickets) {
+    return store_->purchase(PurchaseCommand{"alice", round, std::move(tickets), kPrice, 3,
+                                            "2026-11-24T12:00:00+09:00", "", ""});
+  };
+  auto refused = [](const Result<PurchaseRecord>& r) {
+    return !r.ok() && r.error().code == ErrorCode::kLimitExceeded;
+  };
+  ASSERT_TRUE(buy(kRound, {1, 2}).ok());
+  ASSERT_TRUE(buy(kRound + 1, {1, 2}).ok());  // another round: its own count
+  EXPECT_TRUE(refused(buy(kRound + 1, {3, 4})));
+  EXPECT_TRUE(refused(buy(kRound, {3, 4})));  // the earlier round kept its 2
+  ASSERT_TRUE(buy(kRound, {3}).ok());         // a purchase in an earlier round counts there
+  EXPECT_TRUE(refused(buy(kRound, {4})));
+  ASSERT_TRUE(buy(kRound + 1, {3}).ok());
+  EXPECT_TRUE(refused(buy(kRound + 1, {4})));
+  ASSERT_TRUE(buy(kRound + 2, {1, 2, 3}).ok());
+  EXPECT_TRUE(refused(buy(kRound + 2, {4})));
+  EXPECT_TRUE(refused(buy(kRound, {4})));
+  EXPECT_EQ(*store_->balance("alice"), 20 * kPrice - 9 * kPrice);
+  // A count in user_rounds alone (a database from before migration 7) counts too.
+  ASSERT_TRUE(store_->deposit("bob", 5 * kPrice, "t", "t").ok());
+  factory()()->query("INSERT INTO user_rounds (user_id, round, tickets) VALUES ('bob', ?, 2)", {SqlValue{(long long)kRound}});
+  EXPECT_TRUE(refused(store_->purchase(cmd("bob", {10, 11}, "", "", 3))));
+  ASSERT_TRUE(store_->purchase(cmd("bob", {10}, "", "", 3)).ok());
+  EXPECT_TRUE(refused(store_->purchase(cmd("bob", {11}, "", "", 3))));
+  EXPECT_EQ(*store_->balance("bob"), 4 * kPrice);
+  expect_conserved(*store_);
+}
+
 TEST_P(StoreConformance, IdempotencyKeyReplaysAndConflicts) {
   ASSERT_TRUE(store_->deposit("alice", 5000, "t", "t").ok());
   auto first = store_->purchase(cmd("alice", {100, 101}, "key-1", "hash-a"));
