@@ -81,7 +81,6 @@ TEST(ErrorsTest, FieldReadersReturnSubjectsNotProse) {
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.error().subject, Subject::kFieldInteger);
   EXPECT_EQ(n.error().detail, "n");
-  EXPECT_TRUE(n.error().message.empty());
   auto big = int_field(j, "big", 0, 10, true);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(error_message(big.error()), "big 값이 범위를 벗어났습니다.");

@@ -36,7 +36,7 @@ constexpr long long kNow = 1'800'000'000;
 
 TEST_P(AccountStore, CreateFindAndTakenEmail) {
   auto a = store_->create_account(account("a@example.com"), kNow, "t");
-  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(a.ok()) << a.error().detail;
   EXPECT_GT(a->id, 0);
   EXPECT_FALSE(a->verified);
   auto again = store_->create_account(account("a@example.com"), kNow, "t");

@@ -54,7 +54,7 @@ TEST_P(AnnuityStore, AnInstallmentIsPaidOnceEvenWhenTwoStoresRaceForIt) {
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       auto r = (i % 2 ? *other : *store_).pay_installment(installment(ticket, "2026-12"));
-      ASSERT_TRUE(r.ok()) << r.error().message;
+      ASSERT_TRUE(r.ok()) << r.error().detail;
       if (*r) ++paid;
     });
   for (auto& t : threads) t.join();

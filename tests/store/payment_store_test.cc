@@ -23,7 +23,7 @@ class PaymentStore : public StoreTest {
 
   PaymentOrder make_order(const std::string& id, const std::string& user, long long amount) {
     auto o = store_->create_order(PaymentOrder{id, user, amount, "", "", "", kAt, ""});
-    EXPECT_TRUE(o.ok()) << o.error().message;
+    EXPECT_TRUE(o.ok()) << o.error().detail;
     return o.ok() ? *o : PaymentOrder{};
   }
 
@@ -46,7 +46,7 @@ class PaymentStore : public StoreTest {
 TEST_P(PaymentStore, DoneCreditsOnceAndLaterSettlementsChangeNothing) {
   make_order("order-aaaaaa", "u1", 5000);
   auto first = store_->settle_order("order-aaaaaa", true, "pk1", "", kAt);
-  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(first.ok()) << first.error().detail;
   EXPECT_TRUE(first->credited);
   EXPECT_EQ(first->balance, 5000);
   EXPECT_EQ(first->order.status, "DONE");
@@ -123,7 +123,7 @@ TEST_P(PaymentStore, TwoStoresSettlingOneOrderCreditOnce) {
 TEST_P(PaymentStore, WithdrawalDebitsAtOnceAndRefundsOnceWhenFailed) {
   ASSERT_TRUE(store_->deposit("w", 10000, "t", kAt).ok());
   auto w = store_->request_withdrawal(withdrawal("w", 4000));
-  ASSERT_TRUE(w.ok()) << w.error().message;
+  ASSERT_TRUE(w.ok()) << w.error().detail;
   EXPECT_EQ(w->status, "REQUESTED");
   EXPECT_EQ(w->balance_after, 6000);
   EXPECT_EQ(*store_->balance("w"), 6000);

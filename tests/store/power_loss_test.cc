@@ -292,7 +292,7 @@ void store_workload(const std::string& path, const char* vfs, int ack_fd) {
     PurchaseCommand cmd{"buyer", 1, {}, kPrice, 1'000'000, "2026-12-03T00:00:00Z", "", ""};
     for (int k = 0; k < tickets_of(t); ++k) cmd.tickets.push_back(t * 1000 + k);
     if (auto r = store.purchase(cmd); !r.ok())
-      throw std::runtime_error("purchase " + std::to_string(t) + ": " + r.error().message);
+      throw std::runtime_error("purchase " + std::to_string(t) + ": " + r.error().detail);
     if (::write(ack_fd, &t, sizeof t) != sizeof t) ::_exit(4);
     if (t % 3 == 0) checkpointer.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }

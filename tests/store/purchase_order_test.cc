@@ -65,7 +65,7 @@ class PurchaseOrder : public StoreTest {
       SCOPED_TRACE(cs[i].cmd.user_id);
       const auto& r = results[i];
       if (!cs[i].expect) {
-        ASSERT_TRUE(r.ok()) << r.error().message;
+        ASSERT_TRUE(r.ok()) << r.error().detail;
         EXPECT_EQ(*store_->balance(cs[i].cmd.user_id), cs[i].balance - 2 * kPrice);
         continue;
       }

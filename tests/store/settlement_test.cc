@@ -42,7 +42,7 @@ std::set<int> probe_tickets(const std::vector<ResultRule>& rules) {
 
 // Every bought ticket's stored result is the domain's: result_of for a drawn round, -1 for none.
 TEST_P(Settlement, EveryTicketGetsTheDomainsResult) {
-  SqlStore& store = *store_;
+  auto& store = dynamic_cast<SqlStore&>(*store_);
   // The bonus shares the winning number's last five digits: 8 outranks 3 for the bonus ticket.
   const DrawNumbers nums{3, 123456, 923456};
   const auto tickets = probe_tickets(result_rules(nums));
@@ -53,7 +53,7 @@ TEST_P(Settlement, EveryTicketGetsTheDomainsResult) {
                            all.begin() + static_cast<long>(std::min(all.size(), i + 20)));
     auto r =
         store.purchase(PurchaseCommand{"buyer", kRound, chunk, 1000, 100'000, "2026-11-24T12:00:00+09:00", "", ""});
-    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r.ok()) << r.error().detail;
   }
   ASSERT_TRUE(store.record_draw(DrawRecord{kRound, nums.group, nums.digits, nums.bonus, "2026-11-26", false}).ok());
   ASSERT_TRUE(store.settle_draw(kRound, "2026-11-26T19:10:00+09:00").ok());

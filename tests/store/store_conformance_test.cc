@@ -331,7 +331,7 @@ TEST_P(StoreConformance, ConcurrentOverlappingPurchasesOnTwoStores) {
           receipts[r->id] = {user, got};
         } else if (r.error().code != ErrorCode::kPurchaseDuplicated) {
           ++errors;
-          ADD_FAILURE() << "unexpected error " << static_cast<int>(r.error().code) << " " << r.error().message;
+          ADD_FAILURE() << "unexpected error " << static_cast<int>(r.error().code) << " " << r.error().detail;
         }
       }
     });
@@ -370,8 +370,8 @@ TEST_P(StoreConformance, ConcurrentSameIdempotencyKeyOnTwoStores) {
     std::thread tb([&] { b.emplace(other->purchase(cmd("alice", tickets, key, "h"))); });
     ta.join();
     tb.join();
-    ASSERT_TRUE(a->ok()) << a->error().message;
-    ASSERT_TRUE(b->ok()) << b->error().message;
+    ASSERT_TRUE(a->ok()) << a->error().detail;
+    ASSERT_TRUE(b->ok()) << b->error().detail;
     EXPECT_EQ((*a)->id, (*b)->id);
     EXPECT_NE((*a)->replayed, (*b)->replayed);
   }
@@ -522,11 +522,11 @@ TEST_P(StoreConformance, PurchasesQueuedTogetherAnswerAsOneByOne) {
     SCOPED_TRACE("case " + std::to_string(i));
     if (cases[i].expect) {
       ASSERT_FALSE(r.ok());
-      EXPECT_EQ(r.error().code, *cases[i].expect) << r.error().message;
+      EXPECT_EQ(r.error().code, *cases[i].expect) << r.error().detail;
       EXPECT_EQ(r.error().tickets, cases[i].sold);
       continue;
     }
-    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r.ok()) << r.error().detail;
     EXPECT_EQ(r->amount, kPrice * static_cast<long long>(cases[i].cmd.tickets.size()));
     ASSERT_EQ(r->tickets.size(), cases[i].cmd.tickets.size());
     for (size_t k = 0; k < r->tickets.size(); ++k) EXPECT_EQ(r->tickets[k].ticket, cases[i].cmd.tickets[k]);
@@ -618,9 +618,9 @@ TEST_P(StoreConformance, PurchaseFailingMidwayLeavesNothingAndSparesItsBatch) {
     auto r = promises[i].get_future().get();
     if (i == 2) {
       ASSERT_FALSE(r.ok());
-      EXPECT_EQ(r.error().code, ErrorCode::kPurchaseDuplicated) << r.error().message;
+      EXPECT_EQ(r.error().code, ErrorCode::kPurchaseDuplicated) << r.error().detail;
     } else {
-      ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+      ASSERT_TRUE(r.ok()) << i << ": " << r.error().detail;
     }
   }
   EXPECT_EQ(*store_->balance("dup"), 10'000);
@@ -641,7 +641,7 @@ TEST_P(StoreConformance, PurchaseScreenRefusesBeforeAnythingIsWritten) {
     screened += static_cast<int>(cmds.size());
     std::vector<std::optional<Error>> out(cmds.size());
     for (size_t i = 0; i < cmds.size(); ++i)
-      if (cmds[i]->tickets.front() >= 1000) out[i] = make_error(ErrorCode::kTicketHeld, "held");
+      if (cmds[i]->tickets.front() >= 1000) out[i] = make_error(ErrorCode::kTicketHeld);
     return out;
   });
   std::vector<std::promise<Result<PurchaseRecord>>> done(6);
@@ -654,7 +654,7 @@ TEST_P(StoreConformance, PurchaseScreenRefusesBeforeAnythingIsWritten) {
       ASSERT_FALSE(r.ok());
       EXPECT_EQ(r.error().code, ErrorCode::kTicketHeld);
     } else {
-      EXPECT_TRUE(r.ok()) << r.error().message;
+      EXPECT_TRUE(r.ok()) << r.error().detail;
     }
   }
   EXPECT_EQ(screened.load(), 6);
@@ -706,7 +706,7 @@ TEST_P(StoreConformance, LingeringWriterFillsItsBatchAndStopsAtOnce) {
   buy(7);          // lingers (an hour) until the store stops
   s.reset();
   auto last = done[7].get_future().get();
-  ASSERT_TRUE(last.ok()) << last.error().message;
+  ASSERT_TRUE(last.ok()) << last.error().detail;
   EXPECT_EQ(batches, (std::vector<size_t>{1, 2, 4, 1}));
   EXPECT_EQ(store_->tickets_of_round(kRound)->size(), 8u);
   expect_conserved(*store_);
@@ -760,7 +760,7 @@ TEST_P(MariadbBatch, TicketSoldConcurrentlyFallsBackToOneByOne) {
   ASSERT_FALSE(ra.ok());
   EXPECT_EQ(ra.error().code, ErrorCode::kPurchaseDuplicated);
   EXPECT_EQ(ra.error().tickets, std::vector<int>{42});
-  ASSERT_TRUE(rb.ok()) << rb.error().message;
+  ASSERT_TRUE(rb.ok()) << rb.error().detail;
   EXPECT_EQ(*s->balance("alice"), 10'000);
   EXPECT_EQ(*s->balance("bob"), 10'000 - kPrice);
   EXPECT_NE(s->metrics_text().find("pension_store_together_fallbacks_total 1\n"), std::string::npos);
@@ -812,7 +812,7 @@ TEST_P(MariadbBatch, OtherBuyersLockedRowsDoNotHoldUpABatch) {
   rival.exec("COMMIT");
   for (auto& f : answers) {
     auto r = f.get();
-    EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.ok()) << r.error().detail;
   }
   EXPECT_EQ(s->tickets_of_round(kRound)->size(), 15u);
 }
@@ -861,7 +861,7 @@ TEST_P(MariadbBatch, HeldTicketIsRefusedAndTheRestOfItsBatchCommits) {
   rival.exec("ROLLBACK");
   // The next batch waits for locks again, and 42 is free now.
   auto again = s->purchase(cmd("alice", {41, 42}));
-  ASSERT_TRUE(again.ok()) << again.error().message;
+  ASSERT_TRUE(again.ok()) << again.error().detail;
 }
 
 INSTANTIATE_TEST_SUITE_P(MariaDb, MariadbBatch, ::testing::Values("mariadb"),
