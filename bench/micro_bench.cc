@@ -67,7 +67,8 @@ void BM_SettleSoldOutRound(benchmark::State& state) {
     store::SqlStore s([&] { return std::make_unique<SqliteConnection>(path); });
     state.ResumeTiming();
     auto st = s.settle_draw(kRound, "2026-11-26T19:05:00+09:00");
-    if (!st.ok()) state.SkipWithError(("settle_draw: error " + std::to_string(static_cast<int>(st.error().code))).c_str());
+    if (!st.ok())
+      state.SkipWithError(("settle_draw: error " + std::to_string(static_cast<int>(st.error().code))).c_str());
     state.PauseTiming();
     auto w = s.winners(kRound);
     long long winners = 0;

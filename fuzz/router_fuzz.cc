@@ -61,7 +61,8 @@ struct World {
 
   World() {
     // /dev/shm when there is one: the store syncs every commit, and the fuzzer commits a lot.
-    std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::filesystem::path base =
+        std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     std::string tmpl = (base / "pension720-fuzz-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) std::abort();
     dir = tmpl;
@@ -78,7 +79,8 @@ struct World {
       return sid.find_first_not_of("0123456789") == std::string::npos && sid.size() < 18 &&
              accounts->session_active(std::stoll(sid));
     });
-    http::ApiDeps deps{*sales, *draws, *store, auth, calendar, clock, true, nullptr, [] { return std::string("# none\n"); }};
+    http::ApiDeps deps{
+        *sales, *draws, *store, auth, calendar, clock, true, nullptr, [] { return std::string("# none\n"); }};
     deps.accounts = accounts.get();
     router = http::make_api(deps);
     user_token = "Bearer " + auth.issue({"fuzz-user", "퍼즈", "fuzz@example.com", false}, std::chrono::seconds(0));
@@ -143,7 +145,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const http::Response res = w.router->dispatch(req, &route);
   // FUZZ_TRACE=1: one line per input, to see what the seeds reach.
   static const bool trace = std::getenv("FUZZ_TRACE") != nullptr;
-  if (trace) std::fprintf(stderr, "%s %s -> %d %.200s\n", req.method.c_str(), req.path.c_str(), res.status, res.body.c_str());
+  if (trace)
+    std::fprintf(stderr, "%s %s -> %d %.200s\n", req.method.c_str(), req.path.c_str(), res.status, res.body.c_str());
 
   if (res.status < 200 || res.status > 499) std::abort();
   if (res.content_type.rfind("application/json", 0) == 0) {

@@ -3,17 +3,17 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <CLI/CLI.hpp>
 #include <charconv>
 #include <condition_variable>
-#include <mutex>
 #include <csignal>
-#include <thread>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/accounts.h"
 #include "app/annuities.h"
@@ -23,12 +23,12 @@
 #include "app/sales.h"
 #include "app/sold_cache.h"
 #include "config.h"
-#include "logging.h"
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/errors.h"
 #include "http/rate_limiter.h"
 #include "http/server.h"
+#include "logging.h"
 #include "net/smtp_client.h"
 #include "net/toss_provider.h"
 #include "redis/event_relay.h"
@@ -150,8 +150,9 @@ int serve(const p720::Flags& flags) {
       if (!cfg.jwks_file.empty()) {
         const std::string why = auth.reload_jwks();
         if (why.empty()) spdlog::info(R"({{"msg":"jwks reloaded","file":"{}"}})", cfg.jwks_file);
-        else spdlog::error("{}", nlohmann::json({{"msg", "jwks reload failed; keeping the keys in use"}, {"error", why}})
-                                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        else
+          spdlog::error("{}", nlohmann::json({{"msg", "jwks reload failed; keeping the keys in use"}, {"error", why}})
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       } else {
         spdlog::info(R"({{"msg":"SIGHUP: nothing to reload, token.jwks-file is not set"}})");
       }
@@ -195,9 +196,12 @@ int serve(const p720::Flags& flags) {
   if (redis_client) metrics.add_source(http::redis_metrics([&redis_client] { return redis_client->ping(); }));
   std::function<std::vector<std::pair<std::string, bool>>()> health_extras;
   if (redis_client)
-    health_extras = [&redis_client] { return std::vector<std::pair<std::string, bool>>{{"redis", redis_client->ping()}}; };
-  http::ApiDeps deps{sales, draws, *store, auth, calendar, clock, cfg.sales.demo, health_extras,
-                     [&metrics] { return metrics.text(); }};
+    health_extras = [&redis_client] {
+      return std::vector<std::pair<std::string, bool>>{{"redis", redis_client->ping()}};
+    };
+  http::ApiDeps deps{sales,          draws,         *store,
+                     auth,           calendar,      clock,
+                     cfg.sales.demo, health_extras, [&metrics] { return metrics.text(); }};
   deps.accounts = &accounts;
   deps.payments = &payments;
   // Annuity installments: the payer runs now and at every pay day, on the instance holding the lease.
@@ -221,8 +225,7 @@ int serve(const p720::Flags& flags) {
   server.start();
   spdlog::info(R"({{"msg":"listening","port":{},"db":"{}","demo":{},"compat":"{}","now":"{}"}})", server.port(),
                cfg.db.rfind("sqlite:", 0) == 0 ? cfg.db : std::string("mysql://…"), cfg.sales.demo,
-               cfg.server.predecessor_compat ? "predecessor" : "none",
-               format_kst(clock.now()));
+               cfg.server.predecessor_compat ? "predecessor" : "none", format_kst(clock.now()));
   server.run();
   store->set_answer_executor({});  // the I/O threads have stopped
   annuities.stop_payer();

@@ -17,9 +17,7 @@ namespace {
 Error invalid(Subject what, std::string detail = {}) {
   return make_error(ErrorCode::kInvalidRequest, what, std::move(detail));
 }
-Error bad_credentials() {
-  return make_error(ErrorCode::kUnauthorized, Subject::kLogin);
-}
+Error bad_credentials() { return make_error(ErrorCode::kUnauthorized, Subject::kLogin); }
 Error bad_refresh() { return make_error(ErrorCode::kUnauthorized, Subject::kRefreshToken); }
 Error too_many(long long seconds, Subject what) {
   Error e = make_error(ErrorCode::kTooManyRequests, what);
@@ -147,8 +145,7 @@ Status Accounts::send_code(const std::string& raw_email, const std::string& clie
 Status Accounts::confirm_code(const std::string& raw_email, const std::string& code) {
   auto email = normalize_email(raw_email);
   if (!email) return invalid(Subject::kEmail);
-  if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos)
-    return invalid(Subject::kCode);
+  if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) return invalid(Subject::kCode);
   // A confirmation made before sign-up (the predecessor's order) counts for a day.
   auto r = store_.check_email_code(*email, code_hash(*email, code), now_seconds(), config_.code_tries,
                                    now_seconds() + 86400);
@@ -179,7 +176,8 @@ Result<SignIn> Accounts::log_in(const std::string& raw_email, const std::string&
     address_failures_.record(client);
     return bad_credentials();
   }
-  if (config_.require_verified_email && !(*found)->verified) return make_error(ErrorCode::kEmailNotVerified, Subject::kEmail);
+  if (config_.require_verified_email && !(*found)->verified)
+    return make_error(ErrorCode::kEmailNotVerified, Subject::kEmail);
   email_failures_.reset(*email);
   return open(**found);
 }

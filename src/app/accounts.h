@@ -9,27 +9,27 @@
 #include <string>
 
 #include "app/clock.h"
-#include "domain/account.h"
 #include "app/mailer.h"
 #include "app/password_hasher.h"
 #include "app/throttle.h"
+#include "domain/account.h"
 #include "store/store.h"
 
 namespace p720::app {
 
 struct AccountsConfig {
-  bool require_verified_email = true;        // auth.require-verified-email
-  std::chrono::seconds access_ttl{900};      // auth.access-ttl-seconds (the JWT's exp)
-  std::chrono::seconds refresh_ttl{14 * 86400};  // auth.refresh-ttl-seconds
-  std::chrono::seconds code_ttl{600};        // a code is valid 10 minutes
-  int code_tries = 5;                        // and may be tried 5 times
-  int failures_per_email = 5;                // auth.login-failures-per-email
-  int failures_per_address = 50;             // auth.login-failures-per-address
-  std::chrono::seconds failure_window{900};  // auth.login-failure-window-seconds
-  int codes_per_email = 5;                   // code mails per e-mail per failure_window
-  std::string smtp_url;                      // mail.smtp-url; empty: no mail
+  bool require_verified_email = true;                   // auth.require-verified-email
+  std::chrono::seconds access_ttl{900};                 // auth.access-ttl-seconds (the JWT's exp)
+  std::chrono::seconds refresh_ttl{14 * 86400};         // auth.refresh-ttl-seconds
+  std::chrono::seconds code_ttl{600};                   // a code is valid 10 minutes
+  int code_tries = 5;                                   // and may be tried 5 times
+  int failures_per_email = 5;                           // auth.login-failures-per-email
+  int failures_per_address = 50;                        // auth.login-failures-per-address
+  std::chrono::seconds failure_window{900};             // auth.login-failure-window-seconds
+  int codes_per_email = 5;                              // code mails per e-mail per failure_window
+  std::string smtp_url;                                 // mail.smtp-url; empty: no mail
   std::string mail_from = "no-reply@pension720.local";  // mail.from
-  std::string client_address_header;         // auth.client-address-header (behind a proxy)
+  std::string client_address_header;                    // auth.client-address-header (behind a proxy)
 };
 
 struct SignUpRequest {
@@ -68,7 +68,9 @@ class Accounts {
   // The account of an access token's user id ("acct-<n>"); NOT_FOUND for other ids.
   Result<store::Account> account_of(const std::string& user_id);
 
-  static std::string user_id_of(long long account_id) { return std::string(kAccountIdPrefix) + std::to_string(account_id); }
+  static std::string user_id_of(long long account_id) {
+    return std::string(kAccountIdPrefix) + std::to_string(account_id);
+  }
   static std::optional<long long> account_id_of(const std::string& user_id);
 
   const AccountsConfig& config() const { return config_; }

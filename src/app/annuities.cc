@@ -31,8 +31,7 @@ Result<PayRun> Annuities::pay_up_to(const Actor& actor, const std::string& month
   if (!actor.admin) return make_error(ErrorCode::kForbidden, Subject::kAnnuity);
   auto m = parse_year_month(month);
   if (!m) return bad_month();
-  if (*m > latest_due_month(clock_.now(), config_.pay_day))
-    return make_error(ErrorCode::kTimeOut, Subject::kAnnuity);
+  if (*m > latest_due_month(clock_.now(), config_.pay_day)) return make_error(ErrorCode::kTimeOut, Subject::kAnnuity);
   return pay(*m, false);
 }
 
@@ -97,8 +96,8 @@ Result<PayRun> Annuities::pay(YearMonth up_to, bool lease) {
       last_renew = real_clock_.now();
     }
     const Withholding w = config_.tax.installment(o.monthly);
-    store::InstallmentPayment p{o.ticket_id, format_year_month(o.month), w.gross, w.income, w.local,
-                                format_kst(clock_.now())};
+    store::InstallmentPayment p{o.ticket_id, format_year_month(o.month), w.gross, w.income,
+                                w.local,     format_kst(clock_.now())};
     auto paid = store_.pay_installment(p);
     if (!paid.ok()) return paid.error();
     if (!*paid) continue;  // paid meanwhile by another instance or request
@@ -157,7 +156,8 @@ void Annuities::stop_payer() {
 void Annuities::payer_loop() {
   for (;;) {
     auto run = run_due();
-    if (!run.ok()) spdlog::error("annuity payer: error {} ({})", static_cast<int>(run.error().code), run.error().detail);
+    if (!run.ok())
+      spdlog::error("annuity payer: error {} ({})", static_cast<int>(run.error().code), run.error().detail);
     else if (*run && (*run)->installments > 0)
       spdlog::info(R"({{"msg":"annuity installments paid","month":"{}","installments":{},"net":{}}})", (*run)->month,
                    (*run)->installments, (*run)->net);
@@ -165,8 +165,8 @@ void Annuities::payer_loop() {
     // have stopped early; checking costs one small query.
     const YearMonth next = latest_due_month(clock_.now(), config_.pay_day).plus(1);
     const auto until_due = due_at(next, config_.pay_day) - clock_.now();
-    const auto wait = std::min<std::chrono::seconds>(std::max<std::chrono::seconds>(until_due, std::chrono::seconds(1)),
-                                                    kCheckEvery);
+    const auto wait =
+        std::min<std::chrono::seconds>(std::max<std::chrono::seconds>(until_due, std::chrono::seconds(1)), kCheckEvery);
     std::unique_lock lock(mu_);
     if (cv_.wait_for(lock, wait, [this] { return stop_; })) return;
   }

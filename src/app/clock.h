@@ -20,7 +20,8 @@ class RunningClock final : public Clock {
   RunningClock() : offset_(0) {}
   explicit RunningClock(Instant start)
       : offset_(start.time_since_epoch() -
-                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())) {}
+                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())) {
+  }
   Instant now() const override {
     return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + offset_;
   }

@@ -35,16 +35,14 @@ Draws::Draws(store::Store& store, const RoundCalendar& calendar, const Clock& cl
 Result<RecordedDraw> Draws::record(const Actor& actor, int round, std::optional<DrawNumbers> numbers) {
   if (!actor.admin) return make_error(ErrorCode::kForbidden, Subject::kDraw);
   if (round < 1 || round > kMaxRound) return make_error(ErrorCode::kInvalidRequest, Subject::kRound);
-  if (clock_.now() < calendar_.sales_close_at(round))
-    return make_error(ErrorCode::kTimeOut, Subject::kDraw);
+  if (clock_.now() < calendar_.sales_close_at(round)) return make_error(ErrorCode::kTimeOut, Subject::kDraw);
   auto existing = store_.find_draw(round);
   if (!existing.ok()) return existing.error();
   if (!numbers) {
     if (*existing) return make_error(ErrorCode::kAlreadyDrawn, Subject::kDraw);
     numbers = random_draw();
   }
-  if (numbers->digits == numbers->bonus)
-    return make_error(ErrorCode::kInvalidRequest, Subject::kBonus);
+  if (numbers->digits == numbers->bonus) return make_error(ErrorCode::kInvalidRequest, Subject::kBonus);
   store::DrawRecord want{round, numbers->group, numbers->digits, numbers->bonus, calendar_.draw_date(round), false};
   auto rec = store_.record_draw(want);
   if (!rec.ok()) return rec.error();

@@ -3,8 +3,8 @@
 
 namespace p720::app {
 
-std::vector<int> MemoryHolds::acquire(int round, const std::vector<int>& tickets, const std::string& user,
-                                      Instant now, Instant until) {
+std::vector<int> MemoryHolds::acquire(int round, const std::vector<int>& tickets, const std::string& user, Instant now,
+                                      Instant until) {
   std::lock_guard lock(mu_);
   sweep(now);
   std::vector<int> taken;

@@ -23,8 +23,8 @@ class HoldRegistry {
   virtual ~HoldRegistry() = default;
   // Holds every ticket for `user` until `until`, all or none. Tickets already held by the same
   // user are extended. Returns the tickets held by someone else (empty means success).
-  virtual std::vector<int> acquire(int round, const std::vector<int>& tickets, const std::string& user,
-                                   Instant now, Instant until) = 0;
+  virtual std::vector<int> acquire(int round, const std::vector<int>& tickets, const std::string& user, Instant now,
+                                   Instant until) = 0;
   // Releases the user's holds on these tickets; others' holds are left alone.
   virtual void release(int round, const std::vector<int>& tickets, const std::string& user) = 0;
   // Current unexpired holds of these tickets (nullopt where not held).

@@ -16,12 +16,8 @@ namespace {
 // "order-" and 32 random hex digits: within the provider's orderId rules (6–64 of [A-Za-z0-9_-]).
 std::string new_order_id() { return random_id("order-", 16); }
 
-Error no_provider() {
-  return make_error(ErrorCode::kUnavailable, Subject::kPaymentService);
-}
-Error provider_silent() {
-  return make_error(ErrorCode::kUnavailable, Subject::kProvider);
-}
+Error no_provider() { return make_error(ErrorCode::kUnavailable, Subject::kPaymentService); }
+Error provider_silent() { return make_error(ErrorCode::kUnavailable, Subject::kProvider); }
 Error payment_failed(const std::string& message) {
   return make_error(ErrorCode::kPaymentFailed, Subject::kProvider, message);
 }
@@ -39,8 +35,7 @@ Payments::Payments(store::Store& store, PaymentProvider* provider, const Clock& 
 std::string Payments::now_text() const { return format_kst(clock_.now()); }
 
 Result<store::PaymentOrder> Payments::create_order(const Actor& actor, long long amount) {
-  if (amount <= 0 || amount > kMaxDeposit)
-    return make_error(ErrorCode::kInvalidRequest, Subject::kAmount);
+  if (amount <= 0 || amount > kMaxDeposit) return make_error(ErrorCode::kInvalidRequest, Subject::kAmount);
   if (!provider_) return no_provider();
   store::PaymentOrder order;
   order.order_id = new_order_id();
@@ -159,15 +154,14 @@ Result<store::Withdrawal> Payments::withdraw(const Actor& actor, const Withdrawa
     }
     return n >= lo && n <= hi;
   };
-  if (!digits(request.bank_code, 2, 3, false))
-    return make_error(ErrorCode::kInvalidRequest, Subject::kBankCode);
+  if (!digits(request.bank_code, 2, 3, false)) return make_error(ErrorCode::kInvalidRequest, Subject::kBankCode);
   if (!digits(request.account_number, 6, 20, true))
     return make_error(ErrorCode::kInvalidRequest, Subject::kAccountNumber);
   const auto name_length = utf8_code_points(request.holder_name, false);
   if (!name_length || *name_length < 1 || *name_length > 50)
     return make_error(ErrorCode::kInvalidRequest, Subject::kHolderName);
-  store::WithdrawalCommand cmd{actor.user_id,  request.amount, request.bank_code, request.account_number,
-                               request.holder_name, now_text(), request.idem_key,  request.idem_hash};
+  store::WithdrawalCommand cmd{actor.user_id,       request.amount, request.bank_code, request.account_number,
+                               request.holder_name, now_text(),     request.idem_key,  request.idem_hash};
   return store_.request_withdrawal(cmd);
 }
 
@@ -176,7 +170,7 @@ Result<std::vector<store::Withdrawal>> Payments::withdrawals(const Actor& actor,
 }
 
 Result<std::vector<store::Withdrawal>> Payments::all_withdrawals(const std::optional<std::string>& status,
-                                                                store::Page page) {
+                                                                 store::Page page) {
   return store_.withdrawals(std::nullopt, status, page);
 }
 

@@ -79,8 +79,7 @@ Result<long long> Sales::deposit(const Actor& actor, const std::string& target, 
   const std::string& user = target.empty() ? actor.user_id : target;
   if (!actor.admin && (user != actor.user_id || !config_.demo))
     return make_error(ErrorCode::kForbidden, Subject::kDeposit);
-  if (amount <= 0 || amount > kMaxDeposit)
-    return make_error(ErrorCode::kInvalidRequest, Subject::kAmount);
+  if (amount <= 0 || amount > kMaxDeposit) return make_error(ErrorCode::kInvalidRequest, Subject::kAmount);
   return store_.deposit(user, amount, "by:" + actor.user_id, now_text());
 }
 
@@ -243,8 +242,8 @@ void Sales::commit(const Actor& actor, int round, std::vector<int> tickets, cons
     if (!sold.ok()) return done(sold.error());
     return done(make_error(ErrorCode::kPurchaseDuplicated, Subject::kNone, {}, std::move(*sold)));
   }
-  store::PurchaseCommand cmd{actor.user_id, round,    tickets,  config_.price, config_.round_limit,
-                             now_text(),    idem_key, idem_hash};
+  store::PurchaseCommand cmd{actor.user_id,       round,      tickets,  config_.price,
+                             config_.round_limit, now_text(), idem_key, idem_hash};
   store_.purchase_async(std::move(cmd), [this, user = actor.user_id, round, tickets = std::move(tickets),
                                          done = std::move(done)](Result<store::PurchaseRecord> rec) {
     if (rec.ok() && !rec->replayed) {
@@ -310,9 +309,10 @@ void Sales::checkout_now(const Actor& actor, const std::string& idem_key, const 
   commit(actor, *round, std::move(tickets), idem_key, idem_hash, std::move(done));
 }
 
-void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
-                      const std::string& idem_key, const std::string& idem_hash, PurchaseDone done) {
-  const bool waits = !idem_key.empty() || std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
+void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
+                      const std::string& idem_hash, PurchaseDone done) {
+  const bool waits =
+      !idem_key.empty() || std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
   if (!waits || !wait_on_) return buy_now(actor, round, specs, idem_key, idem_hash, std::move(done));
   wait_on_([this, actor, round, specs, idem_key, idem_hash, done = std::move(done)]() mutable {
     buy_now(actor, round, specs, idem_key, idem_hash, std::move(done));
@@ -370,7 +370,8 @@ void Sales::buy_picked(const Actor& actor, int round, const std::vector<TicketSp
 
 Result<std::vector<store::TicketRow>> Sales::tickets(const Actor& actor, int round, bool all, store::Page page) {
   if (all && !actor.admin) return make_error(ErrorCode::kForbidden, Subject::kTickets);
-  return store_.tickets(store::TicketQuery{all ? std::nullopt : std::optional(actor.user_id), round, std::nullopt, page});
+  return store_.tickets(
+      store::TicketQuery{all ? std::nullopt : std::optional(actor.user_id), round, std::nullopt, page});
 }
 
 }  // namespace p720::app

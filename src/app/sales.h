@@ -82,8 +82,7 @@ class Sales {
   using PurchaseDone = std::function<void(Result<store::PurchaseRecord>)>;
   using Executor = std::function<void(std::function<void()>)>;
   void set_wait_executor(Executor executor) { wait_on_ = std::move(executor); }
-  void checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash,
-                      PurchaseDone done);
+  void checkout_async(const Actor& actor, const std::string& idem_key, const std::string& idem_hash, PurchaseDone done);
   void buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
                  const std::string& idem_hash, PurchaseDone done);
   Result<store::PurchaseRecord> checkout(const Actor& actor, const std::string& idem_key, const std::string& idem_hash);

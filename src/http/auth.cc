@@ -112,13 +112,11 @@ Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out
   // The header decides which verifier runs; the verifier then insists on its own algorithm.
   const auto dot1 = tok.find('.');
   const auto dot2 = dot1 == std::string::npos ? dot1 : tok.find('.', dot1 + 1);
-  if (dot2 == std::string::npos || tok.find('.', dot2 + 1) != std::string::npos)
-    return unauthorized("malformed");
+  if (dot2 == std::string::npos || tok.find('.', dot2 + 1) != std::string::npos) return unauthorized("malformed");
   std::string header_text;
   if (!base64url_decode(std::string_view(tok).substr(0, dot1), header_text)) return unauthorized("malformed");
   const auto header = nlohmann::json::parse(header_text, nullptr, false);
-  if (!header.is_object() || !header.contains("alg") || !header["alg"].is_string())
-    return unauthorized("malformed");
+  if (!header.is_object() || !header.contains("alg") || !header["alg"].is_string()) return unauthorized("malformed");
   const std::string alg = header["alg"];
 
   if (alg == "RS256" || alg == "ES256") {
@@ -143,7 +141,8 @@ Result<Claims> TokenAuthority::decode(const std::string& tok, long long* exp_out
 
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, tok.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
-                 static_cast<int>(secret_.size())) != 0 || raw == nullptr)
+                 static_cast<int>(secret_.size())) != 0 ||
+      raw == nullptr)
     return unauthorized("malformed");
   JwtPtr jwt(raw);
   if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthorized("hs256-only");
@@ -164,7 +163,8 @@ std::string TokenAuthority::issue(const Claims& claims, std::chrono::seconds ttl
   if (claims.admin) g["role"] = "ADMIN";
   if (!claims.session_id.empty()) g["sid"] = claims.session_id;
   if (claims.demo) g["demo"] = true;
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   g["iat"] = now.count();
   if (ttl.count() > 0) g["exp"] = (now + ttl).count();
   if (jwt_add_grants_json(jwt.get(), g.dump().c_str()) != 0) throw std::runtime_error("jwt grants failed");

@@ -24,7 +24,7 @@ struct Claims {
   std::string user_id;  // claim `id` (string or integer in the token; `sub` for identity-provider tokens without `id`)
   std::string name;
   std::string email;
-  bool admin = false;  // claim `role` == "ADMIN"
+  bool admin = false;      // claim `role` == "ADMIN"
   std::string session_id;  // claim `sid` of an account's access token (HS256 only); "" otherwise
   bool demo = false;       // claim `demo`: issued by a demo server's sign-in (POST /api/v1/demo/token)
 };

@@ -195,10 +195,8 @@ const Text* text_of(const Error& error) {
   const Text* general = nullptr;
   for (const auto& t : kTexts) {
     if (t.code != error.code || t.subject != error.subject) continue;
-    if (t.key.empty())
-      general = general ? general : &t;
-    else if (t.key == error.detail)
-      return &t;
+    if (t.key.empty()) general = general ? general : &t;
+    else if (t.key == error.detail) return &t;
   }
   if (general && general->text.find("{}") != std::string_view::npos && error.detail.empty()) return nullptr;
   return general;

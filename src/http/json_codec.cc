@@ -7,7 +7,9 @@
 namespace p720::http {
 namespace {
 
-Error invalid(Subject what, std::string detail = {}) { return make_error(ErrorCode::kInvalidRequest, what, std::move(detail)); }
+Error invalid(Subject what, std::string detail = {}) {
+  return make_error(ErrorCode::kInvalidRequest, what, std::move(detail));
+}
 
 const char* kDigitNames[6] = {"first", "second", "third", "fourth", "fifth", "sixth"};
 
@@ -136,7 +138,10 @@ Json purchase_json(const store::PurchaseRecord& p) {
     put_digits(j, Ticket::from_index(t.ticket));
     tickets.push_back(std::move(j));
   }
-  return {{"purchaseId", p.id}, {"round", p.round}, {"amount", p.amount}, {"balance", p.balance_after},
+  return {{"purchaseId", p.id},
+          {"round", p.round},
+          {"amount", p.amount},
+          {"balance", p.balance_after},
           {"tickets", std::move(tickets)}};
 }
 
@@ -154,7 +159,9 @@ Json history_json(const store::TicketRow& t) {
   // The predecessor's createAt was a LocalDate, and its front end compares it with a
   // "YYYY-MM-DD" end date: the purchase's KST date. createdAt keeps the instant.
   const auto instant = parse_instant(t.created_at);
-  Json j = {{"createAt", instant ? format_date(kst_date(*instant)) : t.created_at}, {"createdAt", t.created_at}, {"round", t.round}};
+  Json j = {{"createAt", instant ? format_date(kst_date(*instant)) : t.created_at},
+            {"createdAt", t.created_at},
+            {"round", t.round}};
   const auto ticket = Ticket::from_index(t.ticket);
   j["groupNum"] = ticket.group;
   put_digits(j, ticket);
@@ -164,8 +171,8 @@ Json history_json(const store::TicketRow& t) {
 }
 
 Json ledger_json(const store::LedgerEntry& e) {
-  Json j = {{"id", e.id},       {"kind", e.kind},           {"amount", e.amount},
-            {"balanceAfter", e.balance_after}, {"ref", e.ref}, {"createdAt", e.created_at}};
+  Json j = {{"id", e.id},   {"kind", e.kind},           {"amount", e.amount}, {"balanceAfter", e.balance_after},
+            {"ref", e.ref}, {"createdAt", e.created_at}};
   if (e.taxed) {  // a prize or an installment: amount is the net
     j["gross"] = e.gross;
     j["tax"] = e.tax;
@@ -181,7 +188,8 @@ Json draw_json(const app::DrawSummary& s) {
     for (const auto& w : s.winners)
       if (w.result == result) count = w.count;
     auto prize = prize_for(result);
-    winners.push_back({{"result", result}, {"count", count}, {"amount", prize->annuity ? prize->monthly : prize->amount}});
+    winners.push_back(
+        {{"result", result}, {"count", count}, {"amount", prize->annuity ? prize->monthly : prize->amount}});
   }
   return {{"round", s.draw.round},
           {"drawDate", s.draw.draw_date},
@@ -217,8 +225,8 @@ Json bonus_json(const store::DrawRecord& d) { return draw_digits_json(d, d.bonus
 Json winning_json(const store::Winning& w) {
   auto prize = prize_for(w.result);
   const auto t = Ticket::from_index(w.ticket);
-  Json j = {{"round", w.round}, {"ticketId", w.ticket_id}, {"group", t.group}, {"number", t.number()},
-            {"result", w.result}};
+  Json j = {
+      {"round", w.round}, {"ticketId", w.ticket_id}, {"group", t.group}, {"number", t.number()}, {"result", w.result}};
   if (prize && prize->annuity) {
     j["kind"] = "ANNUITY";
     j["amount"] = prize->monthly * prize->months;

@@ -126,7 +126,8 @@ bool ecdsa_der(std::string_view rs, std::string& der) {
 
 std::shared_ptr<const JwksKeys> JwksKeys::parse(std::string_view text) {
   auto doc = nlohmann::json::parse(text, nullptr, false);
-  if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array()) fail("not a JWKS document ({\"keys\": [...]})");
+  if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
+    fail("not a JWKS document ({\"keys\": [...]})");
   auto out = std::make_shared<JwksKeys>();
   for (const auto& k : doc["keys"]) {
     if (!k.is_object()) fail("every entry of keys must be an object");
@@ -138,10 +139,12 @@ std::shared_ptr<const JwksKeys> JwksKeys::parse(std::string_view text) {
     Key key;
     if (kty == "RSA") {
       key = {JwkAlg::kRS256, rsa_key(k, kid)};
-      if (auto alg = k.find("alg"); alg != k.end() && *alg != "RS256") fail("key '" + kid + "': RSA keys are RS256 only");
+      if (auto alg = k.find("alg"); alg != k.end() && *alg != "RS256")
+        fail("key '" + kid + "': RSA keys are RS256 only");
     } else if (kty == "EC") {
       key = {JwkAlg::kES256, ec_key(k, kid)};
-      if (auto alg = k.find("alg"); alg != k.end() && *alg != "ES256") fail("key '" + kid + "': EC keys are ES256 only");
+      if (auto alg = k.find("alg"); alg != k.end() && *alg != "ES256")
+        fail("key '" + kid + "': EC keys are ES256 only");
     } else {
       continue;
     }

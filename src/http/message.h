@@ -11,9 +11,9 @@
 namespace p720::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string
-  std::string query;   // raw, without '?'
+  std::string method;                                        // "GET", "POST", ...
+  std::string path;                                          // without the query string
+  std::string query;                                         // raw, without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string request_id;

@@ -99,8 +99,8 @@ std::function<std::string()> sales_metrics(const app::Sales& sales, app::HoldReg
                            sales.tickets_sold()) +
            Metrics::sample("pension_active_holds", "gauge", "Tickets held in carts now (this instance's view).",
                            static_cast<long long>(holds.active(now))) +
-           Metrics::sample("pension_tickets_sold", "gauge", "Tickets sold in the current round.", sold.sold_count(round),
-                           "round=\"" + std::to_string(round) + "\"");
+           Metrics::sample("pension_tickets_sold", "gauge", "Tickets sold in the current round.",
+                           sold.sold_count(round), "round=\"" + std::to_string(round) + "\"");
   };
 }
 

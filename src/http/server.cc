@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <nlohmann/json.hpp>
 #include <future>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <unordered_map>
 
@@ -252,10 +252,11 @@ class Session : public std::enable_shared_from_this<Session> {
     s->counted = counted;
     s->serializer.emplace(s->head);
     stream_.expires_after(server_.config.read_timeout);
-    bhttp::async_write_header(stream_, *s->serializer, [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
-      if (ec) return self->end_stream(s, false);
-      self->write_chunk(s);
-    });
+    bhttp::async_write_header(stream_, *s->serializer,
+                              [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
+                                if (ec) return self->end_stream(s, false);
+                                self->write_chunk(s);
+                              });
   }
 
   // Writes s->chunk (if any), then asks the worker pool for the next.
@@ -276,18 +277,18 @@ class Session : public std::enable_shared_from_this<Session> {
     };
     if (s->chunk.empty()) return net::post(server_.workers, std::move(produce));
     stream_.expires_after(server_.config.read_timeout);
-    net::async_write(stream_, bhttp::make_chunk(net::buffer(s->chunk)),
-                     [self = shared_from_this(), s, produce = std::move(produce)](beast::error_code ec, std::size_t) mutable {
-                       if (ec) return self->end_stream(s, false);
-                       net::post(self->server_.workers, std::move(produce));
-                     });
+    net::async_write(
+        stream_, bhttp::make_chunk(net::buffer(s->chunk)),
+        [self = shared_from_this(), s, produce = std::move(produce)](beast::error_code ec, std::size_t) mutable {
+          if (ec) return self->end_stream(s, false);
+          net::post(self->server_.workers, std::move(produce));
+        });
   }
 
   void last_chunk(std::shared_ptr<Stream> s) {
     stream_.expires_after(server_.config.read_timeout);
-    net::async_write(stream_, bhttp::make_chunk_last(), [self = shared_from_this(), s](beast::error_code ec, std::size_t) {
-      self->end_stream(s, !ec);
-    });
+    net::async_write(stream_, bhttp::make_chunk_last(),
+                     [self = shared_from_this(), s](beast::error_code ec, std::size_t) { self->end_stream(s, !ec); });
   }
 
   void end_stream(const std::shared_ptr<Stream>& s, bool complete) {
@@ -344,7 +345,8 @@ void Core::handle(std::shared_ptr<Request> req, std::function<void(Response)> do
     res.status = 204;
     res.content_type.clear();
     res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
-    res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
+    res.headers.emplace_back("Access-Control-Allow-Headers",
+                             "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
     res.headers.emplace_back("Access-Control-Max-Age", "600");
     finish(*req, res, "preflight", started);
     return done(std::move(res));
@@ -441,7 +443,9 @@ void Server::start() {
   if (!ec) i.acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) i.acceptor.bind(ep, ec);
   if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + i.config.address + ":" + std::to_string(i.config.port) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot listen on " + i.config.address + ":" + std::to_string(i.config.port) + ": " +
+                             ec.message());
   i.signals.async_wait([&i](beast::error_code ec, int) {
     if (!ec) i.begin_drain();
   });

@@ -4,11 +4,11 @@
 // accepting, let in-flight requests finish, and return from run().
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,8 +27,8 @@ struct ServerConfig {
   int workers = 64;  // handler threads; bounds requests waiting on the store at once
   size_t body_limit = 64 * 1024;
   size_t header_limit = 16 * 1024;
-  std::chrono::seconds read_timeout{15};   // a whole request must arrive within this
-  std::chrono::seconds idle_timeout{60};   // keep-alive connection with no request
+  std::chrono::seconds read_timeout{15};  // a whole request must arrive within this
+  std::chrono::seconds idle_timeout{60};  // keep-alive connection with no request
   size_t max_connections = 10000;
   // Open connections one client address may hold: a tenth of the global cap by default, so one
   // client cannot lock the others out, and far above what a browser or a NAT's users need.

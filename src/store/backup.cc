@@ -60,7 +60,8 @@ BackupResult backup_sqlite(const std::string& db_path, const std::string& to) {
     const bool wal = sqlite3_step(st) == SQLITE_ROW &&
                      std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal";
     sqlite3_finalize(st);
-    if (!wal) throw std::runtime_error("backup: " + db_path + " is not in WAL mode (open it with pension720 serve once)");
+    if (!wal)
+      throw std::runtime_error("backup: " + db_path + " is not in WAL mode (open it with pension720 serve once)");
   }
   // One read transaction around every step: each step copies from the same snapshot, so a
   // commit by the server between two steps neither restarts the copy (which, under steady
@@ -91,7 +92,8 @@ BackupResult backup_sqlite(const std::string& db_path, const std::string& to) {
     // The copy was committed (and synced: synchronous=FULL is the default) by the last step.
     sqlite3_stmt* st = nullptr;
     std::string check = "not run";
-    if (sqlite3_prepare_v2(dst.db, "PRAGMA quick_check", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(dst.db, "PRAGMA quick_check", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
       check = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (check != "ok") {

@@ -16,8 +16,8 @@ std::unique_ptr<Store> open_store(const std::string& url, StoreOptions options) 
     if (path.empty()) throw std::invalid_argument("sqlite: needs a file path");
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    return std::make_unique<SqlStore>([path] { return std::make_unique<SqliteConnection>(path); }, 256,
-                                      options.outbox, 1, options.batch_linger);
+    return std::make_unique<SqlStore>([path] { return std::make_unique<SqliteConnection>(path); }, 256, options.outbox,
+                                      1, options.batch_linger);
   }
   if (url.rfind("mysql://", 0) == 0) {
     MysqlParams params = parse_mysql_url(url);

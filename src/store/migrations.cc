@@ -98,7 +98,8 @@ const std::vector<Migration>& migrations() {
            " local_tax BIGINT NOT NULL)",
            // Leases: one instance at a time runs a job (the annuity payer). expires_at: Unix
            // seconds of the real clock.
-           "CREATE TABLE leases (name VARCHAR(32) PRIMARY KEY, holder VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL)",
+           "CREATE TABLE leases (name VARCHAR(32) PRIMARY KEY, holder VARCHAR(64) NOT NULL, expires_at BIGINT NOT "
+           "NULL)",
        }},
       {6,
        {
@@ -160,7 +161,8 @@ void apply_sqlite(SqlConnection& conn) {
     // SQLite DDL is transactional: each migration applies whole or not at all.
     conn.exec("BEGIN IMMEDIATE");
     try {
-      auto rows = conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
+      auto rows =
+          conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
       if (rows.empty()) {
         for (const auto& s : m.statements) conn.exec(render(s, conn.dialect()));
         conn.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'applied')",
@@ -168,7 +170,10 @@ void apply_sqlite(SqlConnection& conn) {
       }
       conn.exec("COMMIT");
     } catch (const SqlError&) {
-      try { conn.exec("ROLLBACK"); } catch (const SqlError&) {}
+      try {
+        conn.exec("ROLLBACK");
+      } catch (const SqlError&) {
+      }
       throw;
     }
   }
@@ -188,7 +193,8 @@ void apply_mysql(SqlConnection& conn) {
     conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at VARCHAR(40))"
               " ENGINE=InnoDB");
     for (const auto& m : migrations()) {
-      auto rows = conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
+      auto rows =
+          conn.query("SELECT version FROM schema_migrations WHERE version = ?", {SqlValue{(long long)m.version}});
       if (!rows.empty()) continue;
       for (const auto& s : m.statements) conn.exec(render(s, conn.dialect()));
       // Recorded last: a crash before this line re-runs the (idempotent) statements.
@@ -196,7 +202,10 @@ void apply_mysql(SqlConnection& conn) {
                  {SqlValue{(long long)m.version}});
     }
   } catch (const SqlError&) {
-    try { conn.query("SELECT RELEASE_LOCK('pension720_migrations')", {}); } catch (const SqlError&) {}
+    try {
+      conn.query("SELECT RELEASE_LOCK('pension720_migrations')", {});
+    } catch (const SqlError&) {
+    }
     throw;
   }
   conn.query("SELECT RELEASE_LOCK('pension720_migrations')", {});

@@ -43,28 +43,22 @@ bool integer_field(const MYSQL_FIELD& f) {
     case MYSQL_TYPE_LONG:
     case MYSQL_TYPE_INT24:
     case MYSQL_TYPE_LONGLONG:
-    case MYSQL_TYPE_YEAR:
-      return true;
+    case MYSQL_TYPE_YEAR: return true;
     case MYSQL_TYPE_DECIMAL:
-    case MYSQL_TYPE_NEWDECIMAL:
-      return f.decimals == 0;  // SUM and COUNT of integers
-    default:
-      return false;
+    case MYSQL_TYPE_NEWDECIMAL: return f.decimals == 0;  // SUM and COUNT of integers
+    default: return false;
   }
 }
 
 SqlError::Kind kind_of(unsigned code) {
   switch (code) {
     case ER_DUP_ENTRY:
-    case ER_DUP_ENTRY_WITH_KEY_NAME:
-      return SqlError::Kind::kUnique;
+    case ER_DUP_ENTRY_WITH_KEY_NAME: return SqlError::Kind::kUnique;
     case ER_LOCK_DEADLOCK:  // also Galera's certification conflict (another node's commit won)
       return SqlError::Kind::kRetry;
-    case ER_LOCK_WAIT_TIMEOUT:
-      return SqlError::Kind::kLockWait;
+    case ER_LOCK_WAIT_TIMEOUT: return SqlError::Kind::kLockWait;
     case ER_DISK_FULL:
-    case ER_RECORD_FILE_FULL:
-      return SqlError::Kind::kFull;
+    case ER_RECORD_FILE_FULL: return SqlError::Kind::kFull;
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case CR_UNKNOWN_HOST:
@@ -75,10 +69,9 @@ SqlError::Kind kind_of(unsigned code) {
     case ER_CONNECTION_KILLED:
     case ER_SERVER_SHUTDOWN:
     case ER_UNKNOWN_COM_ERROR:  // 1047 from Galera: this node left the primary component
-    case 4031:  // ER_CLIENT_INTERACTION_TIMEOUT: the server closed an idle connection
+    case 4031:                  // ER_CLIENT_INTERACTION_TIMEOUT: the server closed an idle connection
       return SqlError::Kind::kConnection;
-    default:
-      return SqlError::Kind::kOther;
+    default: return SqlError::Kind::kOther;
   }
 }
 
@@ -139,8 +132,7 @@ MysqlConnection::MysqlConnection(const MysqlParams& params) {
       mysql_close(db_);
       db_ = nullptr;
       connect(params, false);
-      run("CREATE DATABASE IF NOT EXISTS `" + params.database +
-          "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
+      run("CREATE DATABASE IF NOT EXISTS `" + params.database + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
       if (mysql_select_db(db_, params.database.c_str()) != 0) fail("select database");
     }
     // READ COMMITTED: see the class comment. The session limits (MysqlSession) bound how long
@@ -204,9 +196,8 @@ void MysqlConnection::connect_to(const std::string& host, unsigned port, const M
   mysql_options(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   // Affected rows = matched rows, as in SQLite, so `UPDATE ... WHERE balance >= ?` reports 1
   // even when the new value equals the old.
-  if (!mysql_real_connect(db_, host.c_str(), p.user.c_str(), p.password.c_str(),
-                          with_db ? p.database.c_str() : nullptr, port, nullptr,
-                          CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
+  if (!mysql_real_connect(db_, host.c_str(), p.user.c_str(), p.password.c_str(), with_db ? p.database.c_str() : nullptr,
+                          port, nullptr, CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
     const unsigned code = mysql_errno(db_);
     const std::string msg = "mysql connect " + host + ":" + std::to_string(port) + ": " + mysql_error(db_);
     // Keep db_ open so the caller can read the error code; a bad database is recoverable.
@@ -243,7 +234,9 @@ void MysqlConnection::connect_to(const std::string& host, unsigned port, const M
       ready = row && row[1] && std::string(row[1]) == "ON";
       mysql_free_result(res);
     }
-  if (!ready) throw SqlError(SqlError::Kind::kConnection, "mysql " + host + ":" + std::to_string(port) + ": Galera node not ready");
+  if (!ready)
+    throw SqlError(SqlError::Kind::kConnection,
+                   "mysql " + host + ":" + std::to_string(port) + ": Galera node not ready");
   if (mysql_query(db_, "SET SESSION wsrep_sync_wait = 1") != 0) fail("set wsrep_sync_wait");
 }
 

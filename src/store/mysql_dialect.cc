@@ -24,7 +24,8 @@ class MysqlDialect final : public SqlDialect {
   bool consecutive_insert_ids(SqlConnection& c) const override {
     auto mode = c.query("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment", {});
     const bool yes = !mode.empty() && mode[0].i(0) != 2 && mode[0].i(1) == 1;
-    if (!yes) spdlog::warn("innodb_autoinc_lock_mode=2 or auto_increment_increment>1: purchases are written one by one");
+    if (!yes)
+      spdlog::warn("innodb_autoinc_lock_mode=2 or auto_increment_increment>1: purchases are written one by one");
     return yes;
   }
   std::string_view for_update() const override { return " FOR UPDATE"; }

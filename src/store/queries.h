@@ -51,7 +51,8 @@ inline constexpr const char* kAddRoundTickets = "INSERT INTO user_rounds (user_i
 inline constexpr const char* kCartItems = "SELECT id, user_id, round, ticket, created_at FROM cart_items";
 inline constexpr const char* kDeleteCartItems = "DELETE FROM cart_items";
 // + "(?, ...)": which of the tickets the user's cart holds already for the round.
-inline constexpr const char* kCartDuplicates = "SELECT ticket FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN ";
+inline constexpr const char* kCartDuplicates =
+    "SELECT ticket FROM cart_items WHERE user_id = ? AND round = ? AND ticket IN ";
 // How many entries the user's cart holds (every round).
 inline constexpr const char* kCartCount = "SELECT COUNT(*) FROM cart_items WHERE user_id = ?";
 inline constexpr const char* kAddCartItem =

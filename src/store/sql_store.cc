@@ -37,14 +37,14 @@ void parts::expand_batch_events(long long row, const std::string& payload, std::
 }
 
 nlohmann::json parts::purchase_event_body(const std::string& user, int round, long long amount, long long balance,
-                                         const std::string& created_at, const std::vector<int>& tickets) {
+                                          const std::string& created_at, const std::vector<int>& tickets) {
   nlohmann::json rows = nlohmann::json::array();
   for (int t : tickets) {
     const Ticket tk = Ticket::from_index(t);
     rows.push_back({{"group", tk.group}, {"number", tk.number()}});
   }
-  return nlohmann::json{{"userId", user},       {"round", round},           {"amount", amount},
-                        {"balance", balance},   {"createdAt", created_at}, {"tickets", std::move(rows)}};
+  return nlohmann::json{{"userId", user},     {"round", round},          {"amount", amount},
+                        {"balance", balance}, {"createdAt", created_at}, {"tickets", std::move(rows)}};
 }
 
 std::string parts::purchase_event(const PurchaseRecord& rec) {
@@ -68,7 +68,7 @@ bool parts::fits_wallet(SqlConnection& c, const std::string& user, long long amo
 
 // Adds `delta` (may be negative) to the wallet and writes the ledger line; returns the balance.
 long long parts::credit(SqlConnection& c, const std::string& user, long long delta, const std::string& kind,
-                 const std::string& ref, const std::string& now) {
+                        const std::string& ref, const std::string& now) {
   // Built once per dialect: query() prepares a text once and reuses it.
   static const std::string sqlite_add = q::kAddToWallet + sqlite_dialect().add_on_conflict("user_id", "balance");
   static const std::string mysql_add = q::kAddToWallet + mysql_dialect().add_on_conflict("user_id", "balance");
@@ -86,8 +86,9 @@ using namespace parts;
 namespace {
 
 TicketRow ticket_row(const SqlRow& r) {
-  return TicketRow{r.i(0), r.i(1), r.s(2), static_cast<int>(r.i(3)), static_cast<int>(r.i(4)),
-                   r.s(5), static_cast<int>(r.i(6)), r.s(7)};
+  return TicketRow{
+      r.i(0), r.i(1), r.s(2), static_cast<int>(r.i(3)), static_cast<int>(r.i(4)), r.s(5), static_cast<int>(r.i(6)),
+      r.s(7)};
 }
 
 CartItem cart_item(const SqlRow& r) {
@@ -95,8 +96,12 @@ CartItem cart_item(const SqlRow& r) {
 }
 
 DrawRecord draw_record(const SqlRow& r) {
-  return DrawRecord{static_cast<int>(r.i(0)), static_cast<int>(r.i(1)), static_cast<int>(r.i(2)),
-                    static_cast<int>(r.i(3)), r.s(4), r.i(5) != 0};
+  return DrawRecord{static_cast<int>(r.i(0)),
+                    static_cast<int>(r.i(1)),
+                    static_cast<int>(r.i(2)),
+                    static_cast<int>(r.i(3)),
+                    r.s(4),
+                    r.i(5) != 0};
 }
 
 // The round's draw (q::kDrawOfRound), if it was drawn.
@@ -143,7 +148,8 @@ PurchaseRead read_for_purchase(SqlConnection& c, const PurchaseCommand& cmd) {
     Params p{v(cmd.round)};
     p.insert(p.end(), in.begin(), in.end());
     p.insert(p.end(), {v(cmd.round), v(cmd.round), v(cmd.user_id)});
-    auto rows = c.query(std::string(q::kPurchaseStateHead) + placeholders(cmd.tickets.size()) + q::kPurchaseStateTail, p);
+    auto rows =
+        c.query(std::string(q::kPurchaseStateHead) + placeholders(cmd.tickets.size()) + q::kPurchaseStateTail, p);
     if (rows.empty()) return out;
     const WalletRoundCount wallet{static_cast<int>(rows[0].i(2)), rows[0].i(3)};
     out.buyer = BuyerState{rows[0].i(0), owned_in_round(rows[0].i(1), wallet, cmd.round)};
@@ -177,8 +183,8 @@ PurchaseRecord load_purchase(SqlConnection& c, long long id) {
   PurchaseRecord rec;
   auto rows = c.query(q::kPurchase, {v(id)});
   if (rows.empty()) return rec;
-  rec = PurchaseRecord{rows[0].i(0), rows[0].s(1), static_cast<int>(rows[0].i(2)), rows[0].i(3), rows[0].i(4),
-                       rows[0].s(5), {}, false};
+  rec = PurchaseRecord{
+      rows[0].i(0), rows[0].s(1), static_cast<int>(rows[0].i(2)), rows[0].i(3), rows[0].i(4), rows[0].s(5), {}, false};
   for (auto& r : c.query(std::string(q::kTicketRows) + " WHERE t.purchase_id = ? ORDER BY t.id", {v(id)}))
     rec.tickets.push_back(ticket_row(r));
   return rec;
@@ -188,8 +194,7 @@ Result<std::optional<PurchaseRecord>> find_replay(SqlConnection& c, const std::s
                                                   const std::string& hash) {
   auto rows = c.query(q::kIdempotencyKey, {v(user), v(key)});
   if (rows.empty()) return std::optional<PurchaseRecord>();
-  if (rows[0].s(0) != hash)
-    return make_error(ErrorCode::kIdempotencyConflict, Subject::kNone);
+  if (rows[0].s(0) != hash) return make_error(ErrorCode::kIdempotencyConflict, Subject::kNone);
   auto rec = load_purchase(c, rows[0].i(1));
   rec.replayed = true;
   return std::optional<PurchaseRecord>(std::move(rec));
@@ -225,9 +230,11 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int
   apply_migrations(*first);
   // The set-based batch numbers a multi-row INSERT's rows first, first+1, ...
   batch_purchases_ = sql_->consecutive_insert_ids(*first);
-  engine_ = std::make_unique<WriteEngine>(
-      std::move(factory), *sql_, WriteEngine::Options{max_batch, writers, linger}, std::move(first),
-      [this](SqlConnection& c, const std::vector<Job*>& jobs, bool whole) { return purchase_together(c, jobs, whole); });
+  engine_ = std::make_unique<WriteEngine>(std::move(factory), *sql_, WriteEngine::Options{max_batch, writers, linger},
+                                          std::move(first),
+                                          [this](SqlConnection& c, const std::vector<Job*>& jobs, bool whole) {
+                                            return purchase_together(c, jobs, whole);
+                                          });
 }
 
 SqlStore::~SqlStore() { engine_.reset(); }
@@ -243,11 +250,13 @@ WriteEngine::Job::Run SqlStore::run_of(const PurchaseCommand& cmd) const {
 }
 
 Status SqlStore::write_job(const std::function<Status(SqlConnection&)>& body, const std::string& key) {
-  auto r = write<int>([&](SqlConnection& c) -> Result<int> {
-    auto s = body(c);
-    if (!s.ok()) return s.error();
-    return 0;
-  }, key);
+  auto r = write<int>(
+      [&](SqlConnection& c) -> Result<int> {
+        auto s = body(c);
+        if (!s.ok()) return s.error();
+        return 0;
+      },
+      key);
   return r.ok() ? Status::Ok() : Status(r.error());
 }
 
@@ -280,8 +289,7 @@ Result<long long> SqlStore::deposit(const std::string& user, long long amount, c
                                     const std::string& now) {
   return write<long long>(
       [&](SqlConnection& c) -> Result<long long> {
-        if (!fits_wallet(c, user, amount))
-          return make_error(ErrorCode::kInvalidRequest, Subject::kBalanceCap);
+        if (!fits_wallet(c, user, amount)) return make_error(ErrorCode::kInvalidRequest, Subject::kBalanceCap);
         return credit(c, user, amount, "DEPOSIT", ref, now);
       },
       user);
@@ -312,53 +320,57 @@ Result<std::vector<CartItem>> SqlStore::cart(const std::string& user) {
   });
 }
 
-Result<std::vector<CartItem>> SqlStore::add_to_cart(const std::string& user, int round,
-                                                    const std::vector<int>& tickets, int max_items,
-                                                    const std::string& now) {
-  return write<std::vector<CartItem>>([&](SqlConnection& c) -> Result<std::vector<CartItem>> {
-    Params p{v(user), v(round)};
-    for (int t : tickets) p.push_back(v(t));
-    auto dup = c.query(q::kCartDuplicates + ("(" + placeholders(tickets.size()) + ")"), p);
-    if (!dup.empty()) return make_error(ErrorCode::kSelectDuplicated, Subject::kNone);
-    auto count = c.query(q::kCartCount, {v(user)});
-    if (count[0].i(0) + static_cast<long long>(tickets.size()) > max_items)
-      return make_error(ErrorCode::kMaxSelected, Subject::kNone);
-    if (auto sold = sold_among(c, round, tickets); !sold.empty())
-      return already_sold(std::move(sold));
-    std::vector<CartItem> out;
-    for (int t : tickets) {
-      try {
-        c.query(q::kAddCartItem, {v(user), v(round), v(t), v(now)});
-      } catch (const SqlError& e) {
-        // The same user selected it through another instance meanwhile.
-        if (e.kind != SqlError::Kind::kUnique) throw;
-        return make_error(ErrorCode::kSelectDuplicated, Subject::kNone);
-      }
-      out.push_back(CartItem{c.last_insert_id(), user, round, t, now});
-    }
-    return out;
-  }, user);
+Result<std::vector<CartItem>> SqlStore::add_to_cart(const std::string& user, int round, const std::vector<int>& tickets,
+                                                    int max_items, const std::string& now) {
+  return write<std::vector<CartItem>>(
+      [&](SqlConnection& c) -> Result<std::vector<CartItem>> {
+        Params p{v(user), v(round)};
+        for (int t : tickets) p.push_back(v(t));
+        auto dup = c.query(q::kCartDuplicates + ("(" + placeholders(tickets.size()) + ")"), p);
+        if (!dup.empty()) return make_error(ErrorCode::kSelectDuplicated, Subject::kNone);
+        auto count = c.query(q::kCartCount, {v(user)});
+        if (count[0].i(0) + static_cast<long long>(tickets.size()) > max_items)
+          return make_error(ErrorCode::kMaxSelected, Subject::kNone);
+        if (auto sold = sold_among(c, round, tickets); !sold.empty()) return already_sold(std::move(sold));
+        std::vector<CartItem> out;
+        for (int t : tickets) {
+          try {
+            c.query(q::kAddCartItem, {v(user), v(round), v(t), v(now)});
+          } catch (const SqlError& e) {
+            // The same user selected it through another instance meanwhile.
+            if (e.kind != SqlError::Kind::kUnique) throw;
+            return make_error(ErrorCode::kSelectDuplicated, Subject::kNone);
+          }
+          out.push_back(CartItem{c.last_insert_id(), user, round, t, now});
+        }
+        return out;
+      },
+      user);
 }
 
 Result<CartItem> SqlStore::remove_cart_item(const std::string& user, long long id) {
-  return write<CartItem>([&](SqlConnection& c) -> Result<CartItem> {
-    auto rows = c.query(std::string(q::kCartItems) + " WHERE id = ? AND user_id = ?", {v(id), v(user)});
-    if (rows.empty()) return make_error(ErrorCode::kNotFound, Subject::kCartItem);
-    c.query(std::string(q::kDeleteCartItems) + " WHERE id = ?", {v(id)});
-    return cart_item(rows[0]);
-  }, user);
+  return write<CartItem>(
+      [&](SqlConnection& c) -> Result<CartItem> {
+        auto rows = c.query(std::string(q::kCartItems) + " WHERE id = ? AND user_id = ?", {v(id), v(user)});
+        if (rows.empty()) return make_error(ErrorCode::kNotFound, Subject::kCartItem);
+        c.query(std::string(q::kDeleteCartItems) + " WHERE id = ?", {v(id)});
+        return cart_item(rows[0]);
+      },
+      user);
 }
 
 Result<std::vector<CartItem>> SqlStore::clear_cart(const std::string& user, std::optional<int> keep_round) {
-  return write<std::vector<CartItem>>([&](SqlConnection& c) -> Result<std::vector<CartItem>> {
-    std::string where = " WHERE user_id = ?" + std::string(keep_round ? " AND round <> ?" : "");
-    Params p{v(user)};
-    if (keep_round) p.push_back(v(*keep_round));
-    std::vector<CartItem> out;
-    for (auto& r : c.query(q::kCartItems + where, p)) out.push_back(cart_item(r));
-    if (!out.empty()) c.query(q::kDeleteCartItems + where, p);
-    return out;
-  }, user);
+  return write<std::vector<CartItem>>(
+      [&](SqlConnection& c) -> Result<std::vector<CartItem>> {
+        std::string where = " WHERE user_id = ?" + std::string(keep_round ? " AND round <> ?" : "");
+        Params p{v(user)};
+        if (keep_round) p.push_back(v(*keep_round));
+        std::vector<CartItem> out;
+        for (auto& r : c.query(q::kCartItems + where, p)) out.push_back(cart_item(r));
+        if (!out.empty()) c.query(q::kDeleteCartItems + where, p);
+        return out;
+      },
+      user);
 }
 
 Result<PurchaseRecord> SqlStore::purchase(const PurchaseCommand& cmd) {
@@ -402,7 +414,8 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
     const auto& ok = std::get<PurchaseAccepted>(decision);
     const long long amount = ok.amount, after = ok.balance_after;
     const auto count = static_cast<long long>(cmd.tickets.size());
-    const std::string add_round_tickets = std::string(q::kAddRoundTickets) + sql_->add_on_conflict("user_id, round", "tickets");
+    const std::string add_round_tickets =
+        std::string(q::kAddRoundTickets) + sql_->add_on_conflict("user_id, round", "tickets");
     if (state.wallet_count) {
       const RoundCountUpdate u = count_purchase(*state.wallet_count, cmd.round, count);
       c.query(q::kDebitCounting, {v(after), v(u.wallet.round), v(u.wallet.tickets), v(cmd.user_id)});
@@ -445,8 +458,7 @@ Result<PurchaseRecord> SqlStore::purchase_tx(SqlConnection& c, const PurchaseCom
 
 Result<std::optional<PurchaseRecord>> SqlStore::replay(const std::string& user, const std::string& key,
                                                        const std::string& hash) {
-  return read<std::optional<PurchaseRecord>>(
-      [&](SqlConnection& c) { return find_replay(c, user, key, hash); });
+  return read<std::optional<PurchaseRecord>>([&](SqlConnection& c) { return find_replay(c, user, key, hash); });
 }
 
 Result<std::vector<TicketRow>> SqlStore::tickets(const TicketQuery& q) {
@@ -461,8 +473,9 @@ Result<std::vector<TicketRow>> SqlStore::tickets(const TicketQuery& q) {
     sql += " WHERE t.id < ?";
     Params p{v(q.page.before > 0 ? q.page.before : INT64_MAX)};
     if (q.user) sql += " AND t.user_id = ?", p.push_back(v(*q.user));
-    if (q.round) sql += " AND " + (walk_ids ? sql_->unindexed("t.round") : std::string("t.round")) + " = ?",
-                 p.push_back(v(*q.round));
+    if (q.round)
+      sql += " AND " + (walk_ids ? sql_->unindexed("t.round") : std::string("t.round")) + " = ?",
+          p.push_back(v(*q.round));
     // The result as kTicketRows reports it: settlement writes winners only, so an unwon ticket
     // of a settled round is 0 in the table and -1 to clients.
     if (q.result && *q.result > 0) sql += " AND t.result > 0";
@@ -479,15 +492,15 @@ Result<std::vector<TicketRow>> SqlStore::tickets(const TicketQuery& q) {
 Result<std::vector<int>> SqlStore::sold_tickets(int round) {
   return read<std::vector<int>>([&](SqlConnection& c) -> Result<std::vector<int>> {
     std::vector<int> out;
-    for (auto& r : c.query(q::kSoldTickets, {v(round)}))
-      out.push_back(static_cast<int>(r.i(0)));
+    for (auto& r : c.query(q::kSoldTickets, {v(round)})) out.push_back(static_cast<int>(r.i(0)));
     return out;
   });
 }
 
 Result<DrawRecord> SqlStore::record_draw(const DrawRecord& d) {
   return write<DrawRecord>([&](SqlConnection& c) -> Result<DrawRecord> {
-    auto rows = c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(d.round)});
+    auto rows =
+        c.query("SELECT round, grp, digits, bonus, draw_date, settled FROM draws WHERE round = ?", {v(d.round)});
     if (!rows.empty()) {
       auto existing = draw_record(rows[0]);
       if (existing.group != d.group || existing.digits != d.digits || existing.bonus != d.bonus)
@@ -521,8 +534,7 @@ Result<std::optional<DrawRecord>> SqlStore::find_draw(int round) {
 Result<std::vector<DrawRecord>> SqlStore::draws() {
   return read<std::vector<DrawRecord>>([&](SqlConnection& c) -> Result<std::vector<DrawRecord>> {
     std::vector<DrawRecord> out;
-    for (auto& r : c.query(q::kAllDraws, {}))
-      out.push_back(draw_record(r));
+    for (auto& r : c.query(q::kAllDraws, {})) out.push_back(draw_record(r));
     return out;
   });
 }
@@ -585,8 +597,13 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
       add_ledger_tax(c, c.last_insert_id(), held.gross, held.income, held.local);
       if (outbox_)
         add_event(c, "prize",
-                  nlohmann::json{{"kind", "ONCE"}, {"round", round}, {"userId", user}, {"amount", amount},
-                                 {"gross", held.gross}, {"tax", held.tax()}, {"balance", after}}
+                  nlohmann::json{{"kind", "ONCE"},
+                                 {"round", round},
+                                 {"userId", user},
+                                 {"amount", amount},
+                                 {"gross", held.gross},
+                                 {"tax", held.tax()},
+                                 {"balance", after}}
                       .dump(),
                   now);
     }
@@ -595,19 +612,24 @@ Status SqlStore::settle_draw(int round, const std::string& now) {
     for (const auto& w : winners) {
       auto prize = prize_for(w.result);
       if (!prize || !prize->annuity) continue;
-      c.query("INSERT INTO annuities (ticket_id, user_id, round, result, monthly, months, first_payment_month) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?)",
-              {v(w.id), v(w.user), v(round), v(w.result), v(prize->monthly), v((long long)prize->months),
-               v(first_month)});
+      c.query(
+          "INSERT INTO annuities (ticket_id, user_id, round, result, monthly, months, first_payment_month) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {v(w.id), v(w.user), v(round), v(w.result), v(prize->monthly), v((long long)prize->months), v(first_month)});
     }
     if (outbox_) {
       for (auto& a : c.query("SELECT ticket_id, user_id, result, monthly, months, first_payment_month FROM annuities "
                              "WHERE round = ? ORDER BY ticket_id",
                              {v(round)}))
         add_event(c, "prize",
-                  nlohmann::json{{"kind", "ANNUITY"}, {"round", round},           {"ticketId", a.i(0)},
-                                 {"userId", a.s(1)},  {"result", a.i(2)},         {"monthlyAmount", a.i(3)},
-                                 {"months", a.i(4)},  {"firstPaymentMonth", a.s(5)}}
+                  nlohmann::json{{"kind", "ANNUITY"},
+                                 {"round", round},
+                                 {"ticketId", a.i(0)},
+                                 {"userId", a.s(1)},
+                                 {"result", a.i(2)},
+                                 {"monthlyAmount", a.i(3)},
+                                 {"months", a.i(4)},
+                                 {"firstPaymentMonth", a.s(5)}}
                       .dump(),
                   now);
     }

@@ -137,8 +137,8 @@ class SqlStore final : public Store {
   bool purchase_together(SqlConnection& conn, const std::vector<Job*>& jobs, bool whole);
 
   bool outbox_;
-  Dialect dialect_;           // which database (purchase_tx); what differs is in sql_
-  const SqlDialect* sql_;     // the dialect's SQL and transactions (dialect.h)
+  Dialect dialect_;        // which database (purchase_tx); what differs is in sql_
+  const SqlDialect* sql_;  // the dialect's SQL and transactions (dialect.h)
   // purchase_together is used (MariaDB, whose auto-increment hands out consecutive ids to a
   // multi-row insert: innodb_autoinc_lock_mode 0 or 1).
   bool batch_purchases_ = false;

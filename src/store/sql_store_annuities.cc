@@ -21,8 +21,17 @@ constexpr const char* kAnnuityGroup =
     " ORDER BY a.ticket_id";
 
 AnnuityRow annuity_of(const SqlRow& r) {
-  AnnuityRow a{r.i(0), r.s(1), static_cast<int>(r.i(2)), static_cast<int>(r.i(3)), r.i(4), static_cast<int>(r.i(5)),
-               r.s(6), static_cast<int>(r.i(7)), r.i(8), r.i(9), 0};
+  AnnuityRow a{r.i(0),
+               r.s(1),
+               static_cast<int>(r.i(2)),
+               static_cast<int>(r.i(3)),
+               r.i(4),
+               static_cast<int>(r.i(5)),
+               r.s(6),
+               static_cast<int>(r.i(7)),
+               r.i(8),
+               r.i(9),
+               0};
   a.net_paid = a.gross_paid - a.tax_withheld;
   return a;
 }
@@ -66,7 +75,8 @@ Result<bool> SqlStore::pay_installment(const InstallmentPayment& p) {
                      {v(p.ticket_id), v(p.for_month)})
                  .empty())
           return Status::Ok();
-        if (!fits_wallet(c, user, p.net())) return make_error(ErrorCode::kInvalidRequest, Subject::kBalanceCap, "INSTALLMENT");
+        if (!fits_wallet(c, user, p.net()))
+          return make_error(ErrorCode::kInvalidRequest, Subject::kBalanceCap, "INSTALLMENT");
         try {
           // Claimed first: a concurrent payer of another instance waits on this key and then
           // finds it taken, having written nothing.

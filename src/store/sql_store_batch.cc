@@ -171,11 +171,17 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
       continue;
     }
     const PurchaseCommand& cmd = *jobs[i]->purchase;
-    PurchaseRecord rec{first_purchase + static_cast<long long>(k), cmd.user_id, cmd.round, accepted[k].amount,
-                       accepted[k].balance_after, cmd.created_at, {}, false};
+    PurchaseRecord rec{first_purchase + static_cast<long long>(k),
+                       cmd.user_id,
+                       cmd.round,
+                       accepted[k].amount,
+                       accepted[k].balance_after,
+                       cmd.created_at,
+                       {},
+                       false};
     for (int t : cmd.tickets)
-      rec.tickets.push_back(
-          TicketRow{first_ticket + static_cast<long long>(m++), rec.id, cmd.user_id, cmd.round, t, cmd.created_at, 0, ""});
+      rec.tickets.push_back(TicketRow{first_ticket + static_cast<long long>(m++), rec.id, cmd.user_id, cmd.round, t,
+                                      cmd.created_at, 0, ""});
     ++k;
     jobs[i]->take(std::move(rec));
   }

@@ -40,16 +40,11 @@ inline Error already_sold(std::vector<int> tickets) {
 }
 inline Error refused(const PurchaseRefused& r) {
   switch (r.reason) {
-    case PurchaseRefusal::kNoTickets:
-      return make_error(ErrorCode::kInvalidRequest, Subject::kTickets);
-    case PurchaseRefusal::kBadPrice:
-      return make_error(ErrorCode::kInternal, Subject::kAmount);
-    case PurchaseRefusal::kNotEnoughMoney:
-      return not_enough_money();
-    case PurchaseRefusal::kLimitExceeded:
-      return make_error(ErrorCode::kLimitExceeded, Subject::kNone);
-    case PurchaseRefusal::kSold:
-      return already_sold(r.sold);
+    case PurchaseRefusal::kNoTickets: return make_error(ErrorCode::kInvalidRequest, Subject::kTickets);
+    case PurchaseRefusal::kBadPrice: return make_error(ErrorCode::kInternal, Subject::kAmount);
+    case PurchaseRefusal::kNotEnoughMoney: return not_enough_money();
+    case PurchaseRefusal::kLimitExceeded: return make_error(ErrorCode::kLimitExceeded, Subject::kNone);
+    case PurchaseRefusal::kSold: return already_sold(r.sold);
   }
   return make_error(ErrorCode::kInternal, Subject::kNone);
 }

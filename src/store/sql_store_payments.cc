@@ -12,8 +12,7 @@ namespace p720::store {
 using namespace parts;
 namespace {
 
-constexpr const char* kOrderColumns =
-    "order_id, user_id, amount, status, payment_key, message, created_at, settled_at";
+constexpr const char* kOrderColumns = "order_id, user_id, amount, status, payment_key, message, created_at, settled_at";
 constexpr const char* kWithdrawalColumns =
     "id, user_id, amount, bank_code, account_number, holder_name, status, reason, balance_after, created_at,"
     " updated_at";
@@ -27,17 +26,17 @@ Withdrawal withdrawal_of(const SqlRow& r) {
 }
 
 std::optional<PaymentOrder> load_order(SqlConnection& c, const std::string& id, bool lock) {
-  auto rows = c.query(std::string("SELECT ") + kOrderColumns + " FROM payment_orders WHERE order_id = ?" +
-                          (lock ? for_update(c) : ""),
-                      {v(id)});
+  auto rows = c.query(
+      std::string("SELECT ") + kOrderColumns + " FROM payment_orders WHERE order_id = ?" + (lock ? for_update(c) : ""),
+      {v(id)});
   if (rows.empty()) return std::nullopt;
   return order_of(rows[0]);
 }
 
 std::optional<Withdrawal> load_withdrawal(SqlConnection& c, long long id, bool lock) {
-  auto rows = c.query(std::string("SELECT ") + kWithdrawalColumns + " FROM withdrawals WHERE id = ?" +
-                          (lock ? for_update(c) : ""),
-                      {v(id)});
+  auto rows = c.query(
+      std::string("SELECT ") + kWithdrawalColumns + " FROM withdrawals WHERE id = ?" + (lock ? for_update(c) : ""),
+      {v(id)});
   if (rows.empty()) return std::nullopt;
   return withdrawal_of(rows[0]);
 }
@@ -59,12 +58,15 @@ Error withdrawal_not_found() { return make_error(ErrorCode::kNotFound, Subject::
 Result<PaymentOrder> SqlStore::create_order(const PaymentOrder& o) {
   PaymentOrder out = o;
   out.status = "PENDING";
-  auto st = write_job([&](SqlConnection& c) -> Status {
-    if (!fits_wallet(c, o.user_id, o.amount)) return over_cap();
-    c.query("INSERT INTO payment_orders (order_id, user_id, amount, status, created_at) VALUES (?, ?, ?, 'PENDING', ?)",
+  auto st = write_job(
+      [&](SqlConnection& c) -> Status {
+        if (!fits_wallet(c, o.user_id, o.amount)) return over_cap();
+        c.query(
+            "INSERT INTO payment_orders (order_id, user_id, amount, status, created_at) VALUES (?, ?, ?, 'PENDING', ?)",
             {v(o.order_id), v(o.user_id), v(o.amount), v(o.created_at)});
-    return Status::Ok();
-  }, o.user_id);
+        return Status::Ok();
+      },
+      o.user_id);
   if (!st.ok()) return st.error();
   return out;
 }
@@ -92,8 +94,9 @@ Result<OrderSettlement> SqlStore::settle_order(const std::string& order_id, bool
     out = OrderSettlement{*order, 0, false};
     if (done && order->status != "DONE") {
       if (!fits_wallet(c, order->user_id, order->amount)) return over_cap();
-      c.query("UPDATE payment_orders SET status = 'DONE', payment_key = ?, message = '', settled_at = ? WHERE order_id = ?",
-              {v(payment_key), v(now), v(order_id)});
+      c.query(
+          "UPDATE payment_orders SET status = 'DONE', payment_key = ?, message = '', settled_at = ? WHERE order_id = ?",
+          {v(payment_key), v(now), v(order_id)});
       out.balance = credit(c, order->user_id, order->amount, "DEPOSIT", "order:" + order_id, now);
       out.order.status = "DONE";
       out.order.payment_key = payment_key;
@@ -102,8 +105,11 @@ Result<OrderSettlement> SqlStore::settle_order(const std::string& order_id, bool
       out.credited = true;
       if (outbox_)
         add_event(c, "deposit",
-                  nlohmann::json{{"userId", order->user_id}, {"orderId", order_id}, {"amount", order->amount},
-                                 {"balance", out.balance}, {"createdAt", now}}
+                  nlohmann::json{{"userId", order->user_id},
+                                 {"orderId", order_id},
+                                 {"amount", order->amount},
+                                 {"balance", out.balance},
+                                 {"createdAt", now}}
                       .dump(),
                   now);
       return Status::Ok();
@@ -138,44 +144,47 @@ Result<std::vector<PaymentOrder>> SqlStore::pending_orders(const std::string& cr
 
 Result<Withdrawal> SqlStore::request_withdrawal(const WithdrawalCommand& cmd) {
   Withdrawal out;
-  auto st = write_job([&](SqlConnection& c) -> Status {
-    if (!cmd.idem_key.empty()) {
-      auto rows = c.query(std::string("SELECT request_hash, withdrawal_id FROM withdrawal_keys WHERE user_id = ? AND "
-                                      "idem_key = ?") + for_update(c),
-                          {v(cmd.user_id), v(cmd.idem_key)});
-      if (!rows.empty()) {
-        if (rows[0].s(0) != cmd.idem_hash)
-          return make_error(ErrorCode::kIdempotencyConflict, Subject::kNone);
-        out = *load_withdrawal(c, rows[0].i(1), false);
-        out.replayed = true;
+  auto st = write_job(
+      [&](SqlConnection& c) -> Status {
+        if (!cmd.idem_key.empty()) {
+          auto rows =
+              c.query(std::string("SELECT request_hash, withdrawal_id FROM withdrawal_keys WHERE user_id = ? AND "
+                                  "idem_key = ?") +
+                          for_update(c),
+                      {v(cmd.user_id), v(cmd.idem_key)});
+          if (!rows.empty()) {
+            if (rows[0].s(0) != cmd.idem_hash) return make_error(ErrorCode::kIdempotencyConflict, Subject::kNone);
+            out = *load_withdrawal(c, rows[0].i(1), false);
+            out.replayed = true;
+            return Status::Ok();
+          }
+        }
+        // The wallet row is locked (MariaDB) before the balance is compared, so two requests of
+        // one user on two instances cannot both pass the check.
+        auto wallet = c.query(q::kBalance + std::string(for_update(c)), {v(cmd.user_id)});
+        const long long balance = wallet.empty() ? 0 : wallet[0].i(0);
+        if (balance < cmd.amount) return not_enough_money();
+        c.query("INSERT INTO withdrawals (user_id, amount, bank_code, account_number, holder_name, status, reason,"
+                " balance_after, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'REQUESTED', '', ?, ?, ?)",
+                {v(cmd.user_id), v(cmd.amount), v(cmd.bank_code), v(cmd.account_number), v(cmd.holder_name),
+                 v(balance - cmd.amount), v(cmd.created_at), v(cmd.created_at)});
+        const long long id = c.last_insert_id();
+        const long long after = credit(c, cmd.user_id, -cmd.amount, "WITHDRAWAL", withdrawal_ref(id), cmd.created_at);
+        if (!cmd.idem_key.empty())
+          c.query("INSERT INTO withdrawal_keys (user_id, idem_key, request_hash, withdrawal_id) VALUES (?, ?, ?, ?)",
+                  {v(cmd.user_id), v(cmd.idem_key), v(cmd.idem_hash), v(id)});
+        out = Withdrawal{id,          cmd.user_id, cmd.amount, cmd.bank_code,  cmd.account_number, cmd.holder_name,
+                         "REQUESTED", "",          after,      cmd.created_at, cmd.created_at,     false};
+        if (outbox_) add_event(c, "withdrawal", withdrawal_event(out, after, cmd.created_at), cmd.created_at);
         return Status::Ok();
-      }
-    }
-    // The wallet row is locked (MariaDB) before the balance is compared, so two requests of
-    // one user on two instances cannot both pass the check.
-    auto wallet = c.query(q::kBalance + std::string(for_update(c)), {v(cmd.user_id)});
-    const long long balance = wallet.empty() ? 0 : wallet[0].i(0);
-    if (balance < cmd.amount) return not_enough_money();
-    c.query("INSERT INTO withdrawals (user_id, amount, bank_code, account_number, holder_name, status, reason,"
-            " balance_after, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'REQUESTED', '', ?, ?, ?)",
-            {v(cmd.user_id), v(cmd.amount), v(cmd.bank_code), v(cmd.account_number), v(cmd.holder_name),
-             v(balance - cmd.amount), v(cmd.created_at), v(cmd.created_at)});
-    const long long id = c.last_insert_id();
-    const long long after = credit(c, cmd.user_id, -cmd.amount, "WITHDRAWAL", withdrawal_ref(id), cmd.created_at);
-    if (!cmd.idem_key.empty())
-      c.query("INSERT INTO withdrawal_keys (user_id, idem_key, request_hash, withdrawal_id) VALUES (?, ?, ?, ?)",
-              {v(cmd.user_id), v(cmd.idem_key), v(cmd.idem_hash), v(id)});
-    out = Withdrawal{id, cmd.user_id, cmd.amount, cmd.bank_code, cmd.account_number, cmd.holder_name, "REQUESTED",
-                     "", after, cmd.created_at, cmd.created_at, false};
-    if (outbox_) add_event(c, "withdrawal", withdrawal_event(out, after, cmd.created_at), cmd.created_at);
-    return Status::Ok();
-  }, cmd.user_id);
+      },
+      cmd.user_id);
   if (!st.ok()) return st.error();
   return out;
 }
 
 Result<std::vector<Withdrawal>> SqlStore::withdrawals(const std::optional<std::string>& user,
-                                                     const std::optional<std::string>& status, Page page) {
+                                                      const std::optional<std::string>& status, Page page) {
   std::vector<Withdrawal> out;
   auto st = read_job([&](SqlConnection& c) -> Status {
     std::string sql = std::string("SELECT ") + kWithdrawalColumns + " FROM withdrawals WHERE id < ?";
@@ -210,8 +219,7 @@ Result<Withdrawal> SqlStore::finish_withdrawal(long long id, bool paid, const st
   auto st = change_owned(owner, withdrawal_not_found(), [&](SqlConnection& c) -> Status {
     auto w = load_withdrawal(c, id, true);
     if (!w) return withdrawal_not_found();
-    if (w->status != "REQUESTED")
-      return make_error(ErrorCode::kAlreadyProcessed, Subject::kWithdrawal, w->status);
+    if (w->status != "REQUESTED") return make_error(ErrorCode::kAlreadyProcessed, Subject::kWithdrawal, w->status);
     c.query("UPDATE withdrawals SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'REQUESTED'",
             {v(std::string(paid ? "PAID" : "FAILED")), v(reason), v(now), v(id)});
     out = *w;
@@ -220,8 +228,8 @@ Result<Withdrawal> SqlStore::finish_withdrawal(long long id, bool paid, const st
     out.updated_at = now;
     // The refund is always credited: it returns what this wallet gave. It may lift a wallet past
     // kMaxBalance by what is being withdrawn, which stays far below 64-bit overflow.
-    const long long balance = paid ? balance_of(c, w->user_id)
-                                   : credit(c, w->user_id, w->amount, "REFUND", withdrawal_ref(id), now);
+    const long long balance =
+        paid ? balance_of(c, w->user_id) : credit(c, w->user_id, w->amount, "REFUND", withdrawal_ref(id), now);
     if (outbox_) add_event(c, "withdrawal", withdrawal_event(out, balance, now), now);
     return Status::Ok();
   });

@@ -12,8 +12,7 @@ SqliteConnection::SqliteConnection(const std::string& path, const char* vfs) {
   static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)configured;
   // WAL frames written in one call per commit (sqlite_vfs.h); needs synchronous=FULL, set below.
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            vfs ? vfs : buffered_wal_vfs());
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -77,8 +76,7 @@ sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
   if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
   std::string key(sql);
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
-                              &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) fail(rc, key);
   cache_.emplace(std::move(key), stmt);
   return stmt;
@@ -120,7 +118,10 @@ void SqliteConnection::each(std::string_view sql, const std::vector<SqlValue>& p
   sqlite3_stmt* stmt = prepare(sql);
   struct Reset {
     sqlite3_stmt* s;
-    ~Reset() { sqlite3_reset(s); sqlite3_clear_bindings(s); }
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
   } reset{stmt};
   bind(stmt, params);
   for (;;) {

@@ -35,10 +35,10 @@ struct Vfs {
 
 // Our file: the real one lives in the memory right after this header (szOsFile covers both).
 struct File {
-  sqlite3_file base;       // base.pMethods = kMethods
-  sqlite3_file* real;      // the default VFS's file
-  bool wal;                // buffer this file's writes
-  char* buf;               // allocated at the first write (readers never need one)
+  sqlite3_file base;         // base.pMethods = kMethods
+  sqlite3_file* real;        // the default VFS's file
+  bool wal;                  // buffer this file's writes
+  char* buf;                 // allocated at the first write (readers never need one)
   sqlite3_int64 buf_offset;  // where buf[0] goes in the file
   int buf_len;
 };
@@ -127,10 +127,9 @@ int x_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
 }
 
 const sqlite3_io_methods kMethods = {
-    3,          x_close,        x_read,      x_write,     x_truncate,    x_sync,
-    x_file_size, x_lock,        x_unlock,    x_check_reserved, x_file_control, x_sector_size,
-    x_device,   x_shm_map,      x_shm_lock,  x_shm_barrier, x_shm_unmap, x_fetch,
-    x_unfetch,
+    3,          x_close,       x_read,           x_write,        x_truncate,    x_sync,   x_file_size,
+    x_lock,     x_unlock,      x_check_reserved, x_file_control, x_sector_size, x_device, x_shm_map,
+    x_shm_lock, x_shm_barrier, x_shm_unmap,      x_fetch,        x_unfetch,
 };
 
 int x_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {

@@ -16,7 +16,8 @@ namespace p720::store {
 struct LedgerEntry {
   long long id = 0;
   std::string user_id;
-  std::string kind;  // DEPOSIT, PURCHASE, PRIZE, INSTALLMENT (net), WITHDRAWAL (negative), REFUND (a failed withdrawal's)
+  std::string
+      kind;  // DEPOSIT, PURCHASE, PRIZE, INSTALLMENT (net), WITHDRAWAL (negative), REFUND (a failed withdrawal's)
   long long amount = 0;  // signed: credits positive, debits negative
   long long balance_after = 0;
   std::string ref;  // purchase id, round, who deposited, or annuity:<ticket>:<YYYY-MM>
@@ -43,7 +44,7 @@ struct TicketRow {
   int round = 0;
   int ticket = 0;
   std::string created_at;
-  int result = 0;  // 0 = not drawn yet
+  int result = 0;         // 0 = not drawn yet
   std::string draw_date;  // empty until drawn
 };
 
@@ -62,10 +63,10 @@ struct PurchaseCommand {
   std::string user_id;
   int round = 0;
   std::vector<int> tickets;  // distinct ticket indexes
-  long long price = 0;  // per ticket
-  int round_limit = 0;  // max tickets this user may own in the round
+  long long price = 0;       // per ticket
+  int round_limit = 0;       // max tickets this user may own in the round
   std::string created_at;
-  std::string idem_key;  // empty: no idempotency
+  std::string idem_key;   // empty: no idempotency
   std::string idem_hash;  // fingerprint of the request under idem_key
 };
 
@@ -169,7 +170,6 @@ struct TaxReport {
   TaxSum installments, one_time;
 };
 
-
 // --- Accounts and sign-in (SPEC §3 "Accounts and sign-in") ---------------------------------
 // Times here are Unix seconds of the service clock. Only hashes of passwords, e-mail codes and
 // refresh tokens reach these methods.
@@ -178,8 +178,8 @@ struct Account {
   std::string email;          // normalised (lower case), unique
   std::string password_hash;  // Argon2id, libsodium's crypto_pwhash_str form
   std::string name;
-  std::string birth_date;     // YYYY-MM-DD
-  bool verified = false;      // the e-mail was confirmed with a code
+  std::string birth_date;  // YYYY-MM-DD
+  bool verified = false;   // the e-mail was confirmed with a code
   std::string created_at;
 };
 
@@ -257,9 +257,8 @@ class Store {
   // cart for that round, MAX_SELECTED when the cart would exceed `max_items`, PURCHASE_DUPLICATED
   // when any ticket is sold.
   virtual Result<std::vector<CartItem>> cart(const std::string& user) = 0;
-  virtual Result<std::vector<CartItem>> add_to_cart(const std::string& user, int round,
-                                                    const std::vector<int>& tickets, int max_items,
-                                                    const std::string& now) = 0;
+  virtual Result<std::vector<CartItem>> add_to_cart(const std::string& user, int round, const std::vector<int>& tickets,
+                                                    int max_items, const std::string& now) = 0;
   // Removes one item; NOT_FOUND when it is not the user's.
   virtual Result<CartItem> remove_cart_item(const std::string& user, long long id) = 0;
   // Removes the user's items, all of them or all but those of `keep_round`; returns them.
@@ -279,8 +278,7 @@ class Store {
   // at once (so a check against a shared service costs one round trip per batch): one entry
   // per command, an error refuses that purchase. Called from the store's writer threads, outside
   // any transaction; it must be thread-safe. The application checks holds here.
-  using PurchaseScreen =
-      std::function<std::vector<std::optional<Error>>(const std::vector<const PurchaseCommand*>&)>;
+  using PurchaseScreen = std::function<std::vector<std::optional<Error>>(const std::vector<const PurchaseCommand*>&)>;
   // Installs (or, with nullptr, removes) the screen; every purchase made after this goes through it.
   virtual void set_purchase_screen(PurchaseScreen screen) = 0;
   // Where the answers of asynchronous writes (purchase_async, probe_async) run. Unset, they run on
@@ -299,7 +297,9 @@ class Store {
   Result<std::vector<TicketRow>> tickets_of(const std::string& user, std::optional<int> round) {
     return tickets(TicketQuery{user, round, std::nullopt, {}});
   }
-  Result<std::vector<TicketRow>> tickets_of_round(int round) { return tickets(TicketQuery{std::nullopt, round, std::nullopt, {}}); }
+  Result<std::vector<TicketRow>> tickets_of_round(int round) {
+    return tickets(TicketQuery{std::nullopt, round, std::nullopt, {}});
+  }
   // Indexes of every sold ticket of the round, for rebuilding in-memory indexes.
   virtual Result<std::vector<int>> sold_tickets(int round) = 0;
 

@@ -120,7 +120,8 @@ void WriteEngine::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
         lock.unlock();
         try {
           if (conn) conn->query(q::kDropCommitMark, {v(mark.writer)});
-        } catch (const SqlError&) {}  // a row left behind is harmless
+        } catch (const SqlError&) {
+        }  // a row left behind is harmless
         return;
       }
       // Linger (like PostgreSQL's commit_delay): while buyers are concurrent, a batch that waits
@@ -220,7 +221,10 @@ void WriteEngine::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, st
   } catch (const SqlError& e) {
     ++errors_;
     spdlog::error("store batch of {} failed: {}", batch.size(), e.what());
-    if (conn) try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
+    if (conn) try {
+        conn->exec("ROLLBACK");
+      } catch (const SqlError&) {
+      }
     if (e.kind == SqlError::Kind::kRetry || e.kind == SqlError::Kind::kLockWait) {
       retry_alone = true;
     } else if (e.kind == SqlError::Kind::kConnection) {
@@ -230,7 +234,8 @@ void WriteEngine::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, st
       if (commit_sent) outcome = check_commit(conn, mark);
       else reconnect(conn);
       if (outcome == Outcome::kUnknown) failure = outcome_unknown();
-      else if (outcome == Outcome::kCommitted) spdlog::warn("store: the batch of {} committed although its reply was lost", batch.size());
+      else if (outcome == Outcome::kCommitted)
+        spdlog::warn("store: the batch of {} committed although its reply was lost", batch.size());
       // Nothing of it committed and the database answers again: each job runs on its own, for
       // a true answer.
       else if (conn) retry_alone = true;
@@ -357,7 +362,10 @@ void WriteEngine::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Jo
       commit(*conn, mark);
       return;
     } catch (const SqlError& e) {
-      if (conn) try { conn->exec("ROLLBACK"); } catch (const SqlError&) {}
+      if (conn) try {
+          conn->exec("ROLLBACK");
+        } catch (const SqlError&) {
+        }
       Outcome outcome = Outcome::kNotCommitted;
       if (e.kind == SqlError::Kind::kConnection) {
         if (commit_sent) outcome = check_commit(conn, mark);
@@ -369,13 +377,13 @@ void WriteEngine::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Jo
       // Nothing of it committed: after a deadlock, or a connection lost and open again, try again.
       // Never after a lock wait: the row's holder may keep it for seconds, and this writer's
       // other buyers are waiting (docs/DESIGN.md, "Bounded blast radius").
-      const bool again = outcome == Outcome::kNotCommitted && conn && e.kind != SqlError::Kind::kOther && e.kind != SqlError::Kind::kUnique &&
-                         e.kind != SqlError::Kind::kLockWait;
+      const bool again = outcome == Outcome::kNotCommitted && conn && e.kind != SqlError::Kind::kOther &&
+                         e.kind != SqlError::Kind::kUnique && e.kind != SqlError::Kind::kLockWait;
       if (again && attempt < kAttempts) continue;
       if (e.kind == SqlError::Kind::kLockWait) ++lock_waits_;
       ++errors_;
       spdlog::error("store write failed after {} attempt(s): {}", attempt, e.what());
-      job->fail(outcome == Outcome::kUnknown         ? outcome_unknown()
+      job->fail(outcome == Outcome::kUnknown          ? outcome_unknown()
                 : e.kind == SqlError::Kind::kFull     ? storage_full()
                 : e.kind == SqlError::Kind::kLockWait ? busy()
                                                       : store_unavailable());
@@ -383,7 +391,6 @@ void WriteEngine::run_alone(std::unique_ptr<SqlConnection>& conn, Mark& mark, Jo
     }
   }
 }
-
 
 std::unique_ptr<SqlConnection> WriteEngine::acquire_reader() {
   {
@@ -409,14 +416,13 @@ Error WriteEngine::failed(const char* what, const SqlError& e) {
 }
 
 void WriteEngine::probe_async(std::function<void(Status)> done) {
-  write_async<bool>(
-      [](SqlConnection&) -> Result<bool> { return true; },
-      [this, done = std::move(done)](Result<bool> r) {
-        if (!r.ok()) return done(Status(r.error()));
-        const int last = last_failure_;
-        done(last < 0 ? Status::Ok() : Status(make_error(static_cast<ErrorCode>(last), Subject::kNone)));
-      },
-      "", nullptr, Job::Run::kSavepoint, /*probe=*/true);
+  write_async<bool>([](SqlConnection&) -> Result<bool> { return true; },
+                    [this, done = std::move(done)](Result<bool> r) {
+                      if (!r.ok()) return done(Status(r.error()));
+                      const int last = last_failure_;
+                      done(last < 0 ? Status::Ok() : Status(make_error(static_cast<ErrorCode>(last), Subject::kNone)));
+                    },
+                    "", nullptr, Job::Run::kSavepoint, /*probe=*/true);
 }
 
 std::string WriteEngine::metrics_text() const {

@@ -195,7 +195,7 @@ class WriteEngine {
 
   std::mutex screen_mu_;
   std::shared_ptr<const PurchaseScreen> screen_;  // guarded by screen_mu_
-  std::mutex answer_mu_;  // guards answer_on_ (set and cleared by main while writers run)
+  std::mutex answer_mu_;                          // guards answer_on_ (set and cleared by main while writers run)
   Executor answer_on_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqlConnection>> readers_;

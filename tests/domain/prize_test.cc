@@ -82,8 +82,7 @@ TEST(PrizeTest, ResultAgreesWithDigitComparisonForManyTickets) {
       while (suffix < 6 && t.digit(5 - suffix) == w.digit(5 - suffix)) ++suffix;
       int expected = -1;
       if (suffix == 6) expected = g == d.group ? 1 : 2;
-      else if (digits == d.bonus)
-        expected = 8;
+      else if (digits == d.bonus) expected = 8;
       else if (suffix >= 1) expected = 8 - suffix;
       ASSERT_EQ(result_of(t, d), expected) << g << " " << digits;
     }

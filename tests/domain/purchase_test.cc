@@ -77,14 +77,10 @@ TEST(PurchaseDecisionTest, RefusalOrderWhenSeveralApply) {
     const std::vector<int> sold = taken ? std::vector<int>{5} : std::vector<int>{};
     const auto d = decide_purchase(buyer, req({5}), sold);
     SCOPED_TRACE(mask);
-    if (poor)
-      EXPECT_EQ(refusal(d), PurchaseRefusal::kNotEnoughMoney);
-    else if (over)
-      EXPECT_EQ(refusal(d), PurchaseRefusal::kLimitExceeded);
-    else if (taken)
-      EXPECT_EQ(refusal(d), PurchaseRefusal::kSold);
-    else
-      EXPECT_EQ(accepted(d).amount, kTicketPrice);
+    if (poor) EXPECT_EQ(refusal(d), PurchaseRefusal::kNotEnoughMoney);
+    else if (over) EXPECT_EQ(refusal(d), PurchaseRefusal::kLimitExceeded);
+    else if (taken) EXPECT_EQ(refusal(d), PurchaseRefusal::kSold);
+    else EXPECT_EQ(accepted(d).amount, kTicketPrice);
   }
 }
 

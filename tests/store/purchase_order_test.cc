@@ -48,12 +48,9 @@ class PurchaseOrder : public StoreTest {
         EXPECT_TRUE(store_->purchase(cmd(user, {1'000 + base + mask}, 1)).ok());
       }
       std::optional<ErrorCode> expect;
-      if (poor)
-        expect = ErrorCode::kNotEnoughMoney;
-      else if (over)
-        expect = ErrorCode::kLimitExceeded;
-      else if (taken)
-        expect = ErrorCode::kPurchaseDuplicated;
+      if (poor) expect = ErrorCode::kNotEnoughMoney;
+      else if (over) expect = ErrorCode::kLimitExceeded;
+      else if (taken) expect = ErrorCode::kPurchaseDuplicated;
       const std::vector<int> tickets = {2'000 + base + mask, taken ? 500 : 3'000 + base + mask};
       out.push_back({cmd(user, tickets, over ? 1 : 100, keyed ? "k" + user : ""), expect, *store_->balance(user)});
     }

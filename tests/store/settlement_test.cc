@@ -29,8 +29,7 @@ class Settlement : public StoreTest {
 std::set<int> probe_tickets(const std::vector<ResultRule>& rules) {
   std::set<int> out;
   for (const auto& r : rules) {
-    if (r.modulus == 0)
-      out.insert(r.value);
+    if (r.modulus == 0) out.insert(r.value);
     else
       for (long long k = 0, step = r.modulus * std::max(1, kTicketsPerRound / r.modulus / 7); k < 7; ++k)
         if (const long long t = r.value + k * step; t < kTicketsPerRound) out.insert(static_cast<int>(t));

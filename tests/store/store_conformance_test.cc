@@ -212,12 +212,10 @@ TEST_P(StoreConformance, FailedPurchasesChangeNothing) {
 TEST_P(StoreConformance, RoundLimitCountsEachRoundApart) {
   ASSERT_TRUE(store_->deposit("alice", 20 * kPrice, "t", "t").ok());
   auto buy = [&](int round, std::vector<int> tickets) {
-    return store_->purchase(PurchaseCommand{"alice", round, std::move(tickets), kPrice, 3,
-                                            "2026-11-24T12:00:00+09:00", "", ""});
+    return store_->purchase(
+        PurchaseCommand{"alice", round, std::move(tickets), kPrice, 3, "2026-11-24T12:00:00+09:00", "", ""});
   };
-  auto refused = [](const Result<PurchaseRecord>& r) {
-    return !r.ok() && r.error().code == ErrorCode::kLimitExceeded;
-  };
+  auto refused = [](const Result<PurchaseRecord>& r) { return !r.ok() && r.error().code == ErrorCode::kLimitExceeded; };
   ASSERT_TRUE(buy(kRound, {1, 2}).ok());
   ASSERT_TRUE(buy(kRound + 1, {1, 2}).ok());  // another round: its own count
   EXPECT_TRUE(refused(buy(kRound + 1, {3, 4})));
@@ -232,7 +230,8 @@ TEST_P(StoreConformance, RoundLimitCountsEachRoundApart) {
   EXPECT_EQ(*store_->balance("alice"), 20 * kPrice - 9 * kPrice);
   // A count in user_rounds alone (a database from before migration 7) counts too.
   ASSERT_TRUE(store_->deposit("bob", 5 * kPrice, "t", "t").ok());
-  factory()()->query("INSERT INTO user_rounds (user_id, round, tickets) VALUES ('bob', ?, 2)", {SqlValue{(long long)kRound}});
+  factory()()->query("INSERT INTO user_rounds (user_id, round, tickets) VALUES ('bob', ?, 2)",
+                     {SqlValue{(long long)kRound}});
   EXPECT_TRUE(refused(store_->purchase(cmd("bob", {10, 11}, "", "", 3))));
   ASSERT_TRUE(store_->purchase(cmd("bob", {10}, "", "", 3)).ok());
   EXPECT_TRUE(refused(store_->purchase(cmd("bob", {11}, "", "", 3))));
