@@ -45,6 +45,8 @@ class Annuities {
   // with different service clocks (--now) share.
   Annuities(store::Store& store, const Clock& clock, const Clock& real_clock, AnnuityConfig config);
   ~Annuities();
+  Annuities(const Annuities&) = delete;
+  Annuities& operator=(const Annuities&) = delete;
 
   // ADMIN: pays now every installment due up to `month` ("YYYY-MM"): INVALID_REQUEST for another
   // form, TIME_OUT when its pay day has not come by the service clock.

@@ -14,7 +14,7 @@ uint32_t secure_below(uint32_t bound) {
   // Rejection sampling keeps the result uniform.
   const uint32_t limit = UINT32_MAX - UINT32_MAX % bound;
   for (;;) {
-    uint32_t x;
+    uint32_t x = 0;
     if (RAND_bytes(reinterpret_cast<unsigned char*>(&x), sizeof x) != 1) throw std::runtime_error("RAND_bytes failed");
     if (x < limit) return x % bound;
   }
@@ -84,7 +84,7 @@ Result<std::vector<std::pair<int, long long>>> Draws::statistics(bool bonus, int
   std::vector<std::pair<int, long long>> counts;
   for (int value = group ? 1 : 0; value <= (group ? kGroups : 9); ++value) counts.emplace_back(value, 0);
   for (const auto& d : *all) {
-    int value;
+    int value = 0;
     if (group) value = d.group;
     else value = Ticket{1, bonus ? d.bonus : d.digits}.digit(position - 1);
     for (auto& [v, c] : counts)

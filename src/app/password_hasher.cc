@@ -13,6 +13,8 @@ struct Slot {
   std::counting_semaphore<64>& s;
   explicit Slot(std::counting_semaphore<64>& sem) : s(sem) { s.acquire(); }
   ~Slot() { s.release(); }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
 };
 
 }  // namespace

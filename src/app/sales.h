@@ -56,6 +56,7 @@ class Sales {
   // this object is gone (main drains and destroys the store first).
   Sales(const Sales&) = delete;
   Sales& operator=(const Sales&) = delete;
+  ~Sales() = default;
 
   // Wallet.
   Result<long long> balance(const Actor& actor);

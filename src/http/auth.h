@@ -33,6 +33,8 @@ class TokenAuthority {
  public:
   explicit TokenAuthority(std::string secret);
   ~TokenAuthority();
+  TokenAuthority(const TokenAuthority&) = delete;
+  TokenAuthority& operator=(const TokenAuthority&) = delete;
 
   // Verifies an `Authorization` header value ("Bearer <jwt>"). UNAUTHORIZED when missing,
   // malformed, of another algorithm, badly signed, expired or not yet valid (against the real
@@ -72,7 +74,7 @@ class TokenAuthority {
   // cached, and exp is rechecked (nbf, once passed, stays passed).
   struct Cached {
     Claims claims;
-    long long exp;
+    long long exp = 0;
   };
   // The cache's bound is in bytes (tokens of up to 4 KiB and their claims), not entries: 100,000
   // large tokens would otherwise hold ~400 MB.

@@ -127,8 +127,9 @@ void add_draw_routes(Router& r, const Deps& d) {
   r.get("/api/v1/pension").user().handle(with(d, history));
   r.get("/api/v1/pension/winnings").user().handle(with(d, winnings));
   // The same three reads of the first number (pension-win) and of the bonus (pension-bonus).
-  for (const auto& [base, render] : {std::pair<std::string, DrawRender>{"/api/v1/pension-win", win_json},
-                                     std::pair<std::string, DrawRender>{"/api/v1/pension-bonus", bonus_json}}) {
+  for (const auto& [base, each] : {std::pair<std::string, DrawRender>{"/api/v1/pension-win", win_json},
+                                   std::pair<std::string, DrawRender>{"/api/v1/pension-bonus", bonus_json}}) {
+    const DrawRender render = each;  // a lambda cannot capture a structured binding in clang 14
     r.get(base + "/round").handle([d, render](Context& c) { return draw_of_round(*d, c, render); });
     r.get(base + "/date").handle([d, render](Context& c) { return draw_of_date(*d, c, render); });
     r.get(base + "/all").handle([d, render](Context&) { return all_draws(*d, render); });

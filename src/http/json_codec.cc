@@ -45,7 +45,7 @@ Result<std::optional<long long>> int_field(const Json& obj, const char* name, lo
     if (required) return invalid(Subject::kField, name);
     return std::optional<long long>();
   }
-  long long v;
+  long long v = 0;
   if (it->is_number_unsigned()) {
     auto u = it->get<unsigned long long>();
     if (u > static_cast<unsigned long long>(hi)) return invalid(Subject::kFieldRange, name);

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-typedef struct evp_pkey_st EVP_PKEY;
+using EVP_PKEY = struct evp_pkey_st;
 
 namespace p720::http {
 
@@ -20,7 +20,7 @@ class JwksKeys {
   // Parses a JWKS document; throws std::runtime_error naming what is wrong (not JSON, no usable
   // key, a duplicate kid, a key that does not decode). Keys without `kid`, of another kty, or
   // marked for another use than "sig" are skipped.
-  static std::shared_ptr<const JwksKeys> parse(std::string_view json);
+  static std::shared_ptr<const JwksKeys> parse(std::string_view text);
   static std::shared_ptr<const JwksKeys> load_file(const std::string& path);
 
   // nullptr when no key has this kid, or when its algorithm is not `alg` ("RS256" / "ES256").
@@ -31,7 +31,7 @@ class JwksKeys {
   size_t size() const { return keys_.size(); }
 
   struct Key {
-    JwkAlg alg;
+    JwkAlg alg = JwkAlg::kRS256;
     std::shared_ptr<EVP_PKEY> pkey;
   };
 

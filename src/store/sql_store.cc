@@ -119,6 +119,7 @@ std::vector<int> sold_among(SqlConnection& c, int round, const std::vector<int>&
                           placeholders(tickets.size()) + ") ORDER BY ticket",
                       p);
   std::vector<int> sold;
+  sold.reserve(rows.size());
   for (auto& r : rows) sold.push_back(static_cast<int>(r.i(0)));
   return sold;
 }
@@ -226,7 +227,7 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int
     : outbox_(outbox) {
   auto first = factory();
   dialect_ = first->dialect();
-  sql_ = &dialect_of(dialect_);
+  sql_ = &dialect_of(dialect_);  // NOLINT(cppcoreguidelines-prefer-member-initializer): needs the first connection
   apply_migrations(*first);
   // The set-based batch numbers a multi-row INSERT's rows first, first+1, ...
   batch_purchases_ = sql_->consecutive_insert_ids(*first);
@@ -240,7 +241,7 @@ SqlStore::SqlStore(ConnectionFactory factory, size_t max_batch, bool outbox, int
 SqlStore::~SqlStore() { engine_.reset(); }
 
 void SqlStore::set_purchase_screen(PurchaseScreen screen) { engine_->set_purchase_screen(std::move(screen)); }
-void SqlStore::set_answer_executor(Executor executor) { engine_->set_answer_executor(std::move(executor)); }
+void SqlStore::set_answer_executor(const Executor& executor) { engine_->set_answer_executor(executor); }
 void SqlStore::probe_async(std::function<void(Status)> done) { engine_->probe_async(std::move(done)); }
 
 WriteEngine::Job::Run SqlStore::run_of(const PurchaseCommand& cmd) const {
@@ -675,7 +676,7 @@ Result<Totals> SqlStore::totals() {
     // One read transaction so the sums are of the same instant.
     sql_->begin_snapshot(c);
     Totals t;
-    auto sum = [&](const char* sql, Params p) {
+    auto sum = [&](const char* sql, const Params& p) {
       auto rows = c.query(sql, p);
       return rows.empty() ? 0 : rows[0].i(0);
     };

@@ -32,6 +32,8 @@ class SqlStore final : public Store {
   explicit SqlStore(ConnectionFactory factory, size_t max_batch = 256, bool outbox = false, int writers = 1,
                     std::chrono::microseconds linger = {});
   ~SqlStore() override;
+  SqlStore(const SqlStore&) = delete;
+  SqlStore& operator=(const SqlStore&) = delete;
 
   Result<long long> balance(const std::string& user) override;
   Result<long long> deposit(const std::string& user, long long amount, const std::string& ref,
@@ -45,7 +47,7 @@ class SqlStore final : public Store {
   Result<PurchaseRecord> purchase(const PurchaseCommand& cmd) override;
   void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) override;
   void set_purchase_screen(PurchaseScreen screen) override;
-  void set_answer_executor(Executor executor) override;
+  void set_answer_executor(const Executor& executor) override;
   Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,
                                                const std::string& hash) override;
   Result<std::vector<TicketRow>> tickets(const TicketQuery& query) override;

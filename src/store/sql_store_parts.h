@@ -12,11 +12,9 @@
 #include "domain/purchase.h"
 #include "store/sql_store.h"
 
-namespace p720::store {
-
 // SqlStore::Job is WriteEngine::Job (write_engine.h).
 
-namespace parts {
+namespace p720::store::parts {
 
 using Params = std::vector<SqlValue>;
 
@@ -80,5 +78,4 @@ inline constexpr const char* kBatchEventsKind = "purchases";
 // Appends the events of such a row, each exactly as purchase_event() writes it.
 void expand_batch_events(long long row, const std::string& payload, std::vector<OutboxEvent>& out);
 
-}  // namespace parts
-}  // namespace p720::store
+}  // namespace p720::store::parts

@@ -272,7 +272,9 @@ class Store {
   // The same, returning at once: `done` runs once the purchase is durable or has failed — on
   // the store's writer thread, so it must be quick and must not call the store's writes.
   virtual void purchase_async(PurchaseCommand cmd, std::function<void(Result<PurchaseRecord>)> done) {
-    done(purchase(cmd));
+    const auto owned = std::move(cmd);
+    const auto answer = std::move(done);
+    answer(purchase(owned));
   }
   // A last check of purchases just before they are written, given the whole group-commit batch
   // at once (so a check against a shared service costs one round trip per batch): one entry
@@ -286,7 +288,7 @@ class Store {
   // the writer only decides, writes and commits while the answers are rendered, counted and logged
   // elsewhere. Set before serving; cleared (empty) when the server has stopped.
   using Executor = std::function<void(std::function<void()>)>;
-  virtual void set_answer_executor(Executor /*executor*/) {}
+  virtual void set_answer_executor(const Executor& /*executor*/) {}
   // The purchase made earlier under (user, key): nullopt when there is none, IDEMPOTENCY_CONFLICT
   // when it was made with a different request hash.
   virtual Result<std::optional<PurchaseRecord>> replay(const std::string& user, const std::string& key,

@@ -223,9 +223,11 @@ Result<T> WriteEngine::write(const std::function<Result<T>(SqlConnection&)>& bod
 }
 
 template <class T>
-void WriteEngine::write_async(std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done,
-                              const std::string& key, std::shared_ptr<const PurchaseCommand> purchase, Job::Run run,
-                              bool probe) {
+// `purchase` is moved from when T is PurchaseRecord, unused otherwise.
+void WriteEngine::write_async(
+    std::function<Result<T>(SqlConnection&)> body, std::function<void(Result<T>)> done, const std::string& key,
+    std::shared_ptr<const PurchaseCommand> purchase,  // NOLINT(performance-unnecessary-value-param)
+    Job::Run run, bool probe) {
   struct AsyncJob : Job {
     std::optional<Result<T>> out;
   };
