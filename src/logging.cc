@@ -51,6 +51,8 @@ class JsonFormatter final : public spdlog::formatter {
 class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   BatchedStderrSink() : writer_([this] { write_loop(); }) {}
+  BatchedStderrSink(const BatchedStderrSink&) = delete;
+  BatchedStderrSink& operator=(const BatchedStderrSink&) = delete;
   ~BatchedStderrSink() override {
     {
       std::lock_guard lock(mutex_);

@@ -60,6 +60,8 @@ class Periodic {
     cv_.notify_all();
     thread_.join();
   }
+  Periodic(const Periodic&) = delete;
+  Periodic& operator=(const Periodic&) = delete;
 
  private:
   std::mutex mu_;
@@ -161,7 +163,7 @@ int serve(const p720::Flags& flags) {
   };
   wait_hup();
   std::thread hup_thread([&hup_ioc] { hup_ioc.run(); });
-  struct StopHup {
+  struct StopHup {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
     boost::asio::io_context& ioc;
     std::thread& t;
     ~StopHup() {
@@ -250,7 +252,8 @@ int backup(const p720::Flags& flags, const std::string& to) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The command line: serve, token, backup. Exceptions of start-up end it with a message.
+int run(int argc, char** argv) {
   CLI::App app{"pension720 — Pension Lottery 720+ online sales server"};
   app.require_subcommand(1);
 
@@ -306,4 +309,15 @@ int main(int argc, char** argv) {
     std::cerr << "pension720: " << e.what() << "\n";
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "pension720: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "pension720: unknown exception\n";
+  }
+  return 1;
 }

@@ -78,11 +78,11 @@ struct Core {
 
   void do_accept();
   void begin_drain();
-  void wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline);
+  void wait_drained(const std::shared_ptr<net::steady_timer>& timer, Clock::time_point deadline);
   // Runs a request through the router and calls `done` with the finished response (request id,
   // CORS, metrics, access log added). `done` may run later, on another thread.
-  void handle(std::shared_ptr<Request> req, std::function<void(Response)> done) const;
-  Response handle(const Request& req) const;
+  void handle(const std::shared_ptr<Request>& req, const std::function<void(Response)>& done) const;
+  Response handle(const Request& in) const;
   void finish(const Request& req, Response& res, const std::string& route, Clock::time_point started) const;
 };
 
@@ -98,6 +98,8 @@ class Session : public std::enable_shared_from_this<Session> {
     --server_.connections;
     server_.release(address_);
   }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
@@ -205,7 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
     };
     // Asynchronous routes (purchases) and those that never wait start right here on the I/O
     // thread; the others may wait on the store and run on the worker pool.
-    if (server_.router.on_io_thread(*shared)) return server_.handle(std::move(shared), std::move(respond));
+    if (server_.router.on_io_thread(*shared)) return server_.handle(shared, respond);
     net::post(server_.workers, [self = shared_from_this(), shared = std::move(shared), respond = std::move(respond)]() {
       self->server_.handle(shared, respond);
     });
@@ -260,7 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Writes s->chunk (if any), then asks the worker pool for the next.
-  void write_chunk(std::shared_ptr<Stream> s) {
+  void write_chunk(const std::shared_ptr<Stream>& s) {
     auto produce = [self = shared_from_this(), s]() {
       std::optional<std::string> next;
       try {
@@ -285,7 +287,7 @@ class Session : public std::enable_shared_from_this<Session> {
         });
   }
 
-  void last_chunk(std::shared_ptr<Stream> s) {
+  void last_chunk(const std::shared_ptr<Stream>& s) {
     stream_.expires_after(server_.config.read_timeout);
     net::async_write(stream_, bhttp::make_chunk_last(),
                      [self = shared_from_this(), s](beast::error_code ec, std::size_t) { self->end_stream(s, !ec); });
@@ -335,7 +337,7 @@ void Core::do_accept() {
   });
 }
 
-void Core::handle(std::shared_ptr<Request> req, std::function<void(Response)> done) const {
+void Core::handle(const std::shared_ptr<Request>& req, const std::function<void(Response)>& done) const {
   const auto started = Clock::now();
   auto rid = req->header("x-request-id");
   req->request_id = rid && valid_request_id(*rid) ? std::string(*rid) : new_request_id();
@@ -415,7 +417,7 @@ void Core::begin_drain() {
   wait_drained(timer, Clock::now() + config.drain_timeout);
 }
 
-void Core::wait_drained(std::shared_ptr<net::steady_timer> timer, Clock::time_point deadline) {
+void Core::wait_drained(const std::shared_ptr<net::steady_timer>& timer, Clock::time_point deadline) {
   if (in_flight == 0 || Clock::now() >= deadline) {
     ioc.stop();
     return;

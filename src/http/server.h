@@ -44,6 +44,8 @@ class Server {
  public:
   Server(ServerConfig config, const Router& router, Metrics& metrics);
   ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
   // Binds; throws std::runtime_error when the port cannot be bound.
   void start();
   // The bound port (useful with port 0).

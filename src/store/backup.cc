@@ -18,7 +18,10 @@ constexpr int kStepPages = 1024;
 
 struct Db {
   sqlite3* db = nullptr;
+  Db() = default;
   ~Db() { sqlite3_close(db); }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {

@@ -18,55 +18,55 @@ const std::vector<Migration>& migrations() {
       {1,
        {
            "CREATE TABLE wallets (user_id {TEXT} PRIMARY KEY, balance BIGINT NOT NULL)",
-           "CREATE TABLE ledger (id {ID}, user_id {TEXT} NOT NULL, kind VARCHAR(16) NOT NULL,"
-           " amount BIGINT NOT NULL, balance_after BIGINT NOT NULL, ref VARCHAR(128) NOT NULL,"
-           " created_at VARCHAR(40) NOT NULL)",
+           ("CREATE TABLE ledger (id {ID}, user_id {TEXT} NOT NULL, kind VARCHAR(16) NOT NULL,"
+            " amount BIGINT NOT NULL, balance_after BIGINT NOT NULL, ref VARCHAR(128) NOT NULL,"
+            " created_at VARCHAR(40) NOT NULL)"),
            "CREATE INDEX ledger_user ON ledger (user_id, id)",
-           "CREATE TABLE cart_items (id {ID}, user_id {TEXT} NOT NULL, round INT NOT NULL,"
-           " ticket INT NOT NULL, created_at VARCHAR(40) NOT NULL, UNIQUE (user_id, round, ticket))",
-           "CREATE TABLE purchases (id {ID}, user_id {TEXT} NOT NULL, round INT NOT NULL,"
-           " amount BIGINT NOT NULL, balance_after BIGINT NOT NULL, created_at VARCHAR(40) NOT NULL)",
+           ("CREATE TABLE cart_items (id {ID}, user_id {TEXT} NOT NULL, round INT NOT NULL,"
+            " ticket INT NOT NULL, created_at VARCHAR(40) NOT NULL, UNIQUE (user_id, round, ticket))"),
+           ("CREATE TABLE purchases (id {ID}, user_id {TEXT} NOT NULL, round INT NOT NULL,"
+            " amount BIGINT NOT NULL, balance_after BIGINT NOT NULL, created_at VARCHAR(40) NOT NULL)"),
            // UNIQUE (round, ticket) is the guarantee that no ticket is ever sold twice.
            // result is written for winners only (> 0); 0 on a settled round means no prize (-1).
-           "CREATE TABLE tickets (id {ID}, purchase_id BIGINT NOT NULL, user_id {TEXT} NOT NULL,"
-           " round INT NOT NULL, ticket INT NOT NULL, created_at VARCHAR(40) NOT NULL,"
-           " result INT NOT NULL DEFAULT 0, UNIQUE (round, ticket))",
+           ("CREATE TABLE tickets (id {ID}, purchase_id BIGINT NOT NULL, user_id {TEXT} NOT NULL,"
+            " round INT NOT NULL, ticket INT NOT NULL, created_at VARCHAR(40) NOT NULL,"
+            " result INT NOT NULL DEFAULT 0, UNIQUE (round, ticket))"),
            "CREATE INDEX tickets_user ON tickets (user_id, round)",
            "CREATE INDEX tickets_purchase ON tickets (purchase_id)",
-           "CREATE TABLE idempotency (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
-           " request_hash VARCHAR(64) NOT NULL, purchase_id BIGINT NOT NULL, PRIMARY KEY (user_id, idem_key))",
-           "CREATE TABLE draws (round INT PRIMARY KEY, grp INT NOT NULL, digits INT NOT NULL, bonus INT NOT NULL,"
-           " draw_date VARCHAR(10) NOT NULL, settled INT NOT NULL DEFAULT 0)",
-           "CREATE TABLE annuities (ticket_id BIGINT PRIMARY KEY, user_id {TEXT} NOT NULL, round INT NOT NULL,"
-           " result INT NOT NULL, monthly BIGINT NOT NULL, months INT NOT NULL,"
-           " first_payment_month VARCHAR(7) NOT NULL)",
+           ("CREATE TABLE idempotency (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
+            " request_hash VARCHAR(64) NOT NULL, purchase_id BIGINT NOT NULL, PRIMARY KEY (user_id, idem_key))"),
+           ("CREATE TABLE draws (round INT PRIMARY KEY, grp INT NOT NULL, digits INT NOT NULL, bonus INT NOT NULL,"
+            " draw_date VARCHAR(10) NOT NULL, settled INT NOT NULL DEFAULT 0)"),
+           ("CREATE TABLE annuities (ticket_id BIGINT PRIMARY KEY, user_id {TEXT} NOT NULL, round INT NOT NULL,"
+            " result INT NOT NULL, monthly BIGINT NOT NULL, months INT NOT NULL,"
+            " first_payment_month VARCHAR(7) NOT NULL)"),
            "CREATE INDEX annuities_user ON annuities (user_id)",
-           "CREATE TABLE draw_winners (round INT NOT NULL, result INT NOT NULL, winners BIGINT NOT NULL,"
-           " PRIMARY KEY (round, result))",
+           ("CREATE TABLE draw_winners (round INT NOT NULL, result INT NOT NULL, winners BIGINT NOT NULL,"
+            " PRIMARY KEY (round, result))"),
            // Tickets owned per user and round, so the per-round limit is one row, not a count.
-           "CREATE TABLE user_rounds (user_id {TEXT} NOT NULL, round INT NOT NULL, tickets INT NOT NULL,"
-           " PRIMARY KEY (user_id, round))",
+           ("CREATE TABLE user_rounds (user_id {TEXT} NOT NULL, round INT NOT NULL, tickets INT NOT NULL,"
+            " PRIMARY KEY (user_id, round))"),
        }},
       {2,
        {
            // Transactional outbox: events written in the same transaction as the purchase or
            // prize they describe; a relay publishes them (Redis stream) and deletes them.
-           "CREATE TABLE outbox (id {ID}, kind VARCHAR(16) NOT NULL, payload TEXT NOT NULL,"
-           " created_at VARCHAR(40) NOT NULL)",
+           ("CREATE TABLE outbox (id {ID}, kind VARCHAR(16) NOT NULL, payload TEXT NOT NULL,"
+            " created_at VARCHAR(40) NOT NULL)"),
        }},
       {3,
        {
            // Accounts and sign-in. Only hashes: Argon2id for passwords, HMAC-SHA-256 for e-mail
            // codes, SHA-256 for refresh tokens. Times are Unix seconds of the service clock.
-           "CREATE TABLE accounts (id {ID}, email VARCHAR(254) NOT NULL UNIQUE, password_hash VARCHAR(255) NOT NULL,"
-           " name VARCHAR(200) NOT NULL, birth_date VARCHAR(10) NOT NULL, verified INT NOT NULL DEFAULT 0,"
-           " created_at VARCHAR(40) NOT NULL)",
-           "CREATE TABLE email_codes (email VARCHAR(254) PRIMARY KEY, code_hash VARCHAR(64) NOT NULL,"
-           " expires_at BIGINT NOT NULL, tries INT NOT NULL, confirmed_until BIGINT NOT NULL DEFAULT 0)",
-           "CREATE TABLE auth_sessions (id {ID}, account_id BIGINT NOT NULL, created_at VARCHAR(40) NOT NULL,"
-           " revoked INT NOT NULL DEFAULT 0)",
-           "CREATE TABLE refresh_tokens (token_hash VARCHAR(64) PRIMARY KEY, session_id BIGINT NOT NULL,"
-           " spent INT NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL)",
+           ("CREATE TABLE accounts (id {ID}, email VARCHAR(254) NOT NULL UNIQUE, password_hash VARCHAR(255) NOT NULL,"
+            " name VARCHAR(200) NOT NULL, birth_date VARCHAR(10) NOT NULL, verified INT NOT NULL DEFAULT 0,"
+            " created_at VARCHAR(40) NOT NULL)"),
+           ("CREATE TABLE email_codes (email VARCHAR(254) PRIMARY KEY, code_hash VARCHAR(64) NOT NULL,"
+            " expires_at BIGINT NOT NULL, tries INT NOT NULL, confirmed_until BIGINT NOT NULL DEFAULT 0)"),
+           ("CREATE TABLE auth_sessions (id {ID}, account_id BIGINT NOT NULL, created_at VARCHAR(40) NOT NULL,"
+            " revoked INT NOT NULL DEFAULT 0)"),
+           ("CREATE TABLE refresh_tokens (token_hash VARCHAR(64) PRIMARY KEY, session_id BIGINT NOT NULL,"
+            " spent INT NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL)"),
            "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
        }},
       {4,
@@ -82,44 +82,44 @@ const std::vector<Migration>& migrations() {
            // (ticket_id, for_month) is what makes a second payment of an installment impossible,
            // whatever instances, crashes and retries do. paid_month: the KST month it was paid
            // in, which is the month its tax is withheld in (admin/tax).
-           "CREATE TABLE annuity_payments (ticket_id BIGINT NOT NULL, for_month VARCHAR(7) NOT NULL,"
-           " user_id {TEXT} NOT NULL, gross BIGINT NOT NULL, income_tax BIGINT NOT NULL, local_tax BIGINT NOT NULL,"
-           " ledger_id BIGINT NOT NULL, paid_at VARCHAR(40) NOT NULL, paid_month VARCHAR(7) NOT NULL,"
-           " PRIMARY KEY (ticket_id, for_month))",
+           ("CREATE TABLE annuity_payments (ticket_id BIGINT NOT NULL, for_month VARCHAR(7) NOT NULL,"
+            " user_id {TEXT} NOT NULL, gross BIGINT NOT NULL, income_tax BIGINT NOT NULL, local_tax BIGINT NOT NULL,"
+            " ledger_id BIGINT NOT NULL, paid_at VARCHAR(40) NOT NULL, paid_month VARCHAR(7) NOT NULL,"
+            " PRIMARY KEY (ticket_id, for_month))"),
            "CREATE INDEX annuity_payments_paid_month ON annuity_payments (paid_month)",
            // One-time prizes that had tax withheld at settlement (those up to tax.free-up-to have
            // no row): one row per ticket.
-           "CREATE TABLE prize_taxes (ticket_id BIGINT PRIMARY KEY, round INT NOT NULL, user_id {TEXT} NOT NULL,"
-           " gross BIGINT NOT NULL, income_tax BIGINT NOT NULL, local_tax BIGINT NOT NULL,"
-           " paid_month VARCHAR(7) NOT NULL, created_at VARCHAR(40) NOT NULL)",
+           ("CREATE TABLE prize_taxes (ticket_id BIGINT PRIMARY KEY, round INT NOT NULL, user_id {TEXT} NOT NULL,"
+            " gross BIGINT NOT NULL, income_tax BIGINT NOT NULL, local_tax BIGINT NOT NULL,"
+            " paid_month VARCHAR(7) NOT NULL, created_at VARCHAR(40) NOT NULL)"),
            "CREATE INDEX prize_taxes_paid_month ON prize_taxes (paid_month)",
            // Gross and tax of a PRIZE or INSTALLMENT ledger line, whose amount is the net.
-           "CREATE TABLE ledger_tax (ledger_id BIGINT PRIMARY KEY, gross BIGINT NOT NULL, income_tax BIGINT NOT NULL,"
-           " local_tax BIGINT NOT NULL)",
+           ("CREATE TABLE ledger_tax (ledger_id BIGINT PRIMARY KEY, gross BIGINT NOT NULL, income_tax BIGINT NOT NULL,"
+            " local_tax BIGINT NOT NULL)"),
            // Leases: one instance at a time runs a job (the annuity payer). expires_at: Unix
            // seconds of the real clock.
-           "CREATE TABLE leases (name VARCHAR(32) PRIMARY KEY, holder VARCHAR(64) NOT NULL, expires_at BIGINT NOT "
-           "NULL)",
+           ("CREATE TABLE leases (name VARCHAR(32) PRIMARY KEY, holder VARCHAR(64) NOT NULL, expires_at BIGINT NOT "
+            "NULL)"),
        }},
       {6,
        {
            // Deposits through the payment provider: one row per order, amount fixed by the
            // server. status PENDING → DONE (credited, in the same transaction) or FAILED; the
            // provider's word that a payment is DONE wins even over FAILED (the money was taken).
-           "CREATE TABLE payment_orders (order_id VARCHAR(64) PRIMARY KEY, user_id {TEXT} NOT NULL,"
-           " amount BIGINT NOT NULL, status VARCHAR(16) NOT NULL, payment_key VARCHAR(200) NOT NULL DEFAULT '',"
-           " message VARCHAR(255) NOT NULL DEFAULT '', created_at VARCHAR(40) NOT NULL,"
-           " settled_at VARCHAR(40) NOT NULL DEFAULT '')",
+           ("CREATE TABLE payment_orders (order_id VARCHAR(64) PRIMARY KEY, user_id {TEXT} NOT NULL,"
+            " amount BIGINT NOT NULL, status VARCHAR(16) NOT NULL, payment_key VARCHAR(200) NOT NULL DEFAULT '',"
+            " message VARCHAR(255) NOT NULL DEFAULT '', created_at VARCHAR(40) NOT NULL,"
+            " settled_at VARCHAR(40) NOT NULL DEFAULT '')"),
            "CREATE INDEX payment_orders_status ON payment_orders (status, created_at)",
            // Withdrawals: debited when requested; REQUESTED → PAID, or FAILED with its refund.
-           "CREATE TABLE withdrawals (id {ID}, user_id {TEXT} NOT NULL, amount BIGINT NOT NULL,"
-           " bank_code VARCHAR(16) NOT NULL, account_number VARCHAR(32) NOT NULL, holder_name VARCHAR(100) NOT NULL,"
-           " status VARCHAR(16) NOT NULL, reason VARCHAR(255) NOT NULL DEFAULT '', balance_after BIGINT NOT NULL,"
-           " created_at VARCHAR(40) NOT NULL, updated_at VARCHAR(40) NOT NULL)",
+           ("CREATE TABLE withdrawals (id {ID}, user_id {TEXT} NOT NULL, amount BIGINT NOT NULL,"
+            " bank_code VARCHAR(16) NOT NULL, account_number VARCHAR(32) NOT NULL, holder_name VARCHAR(100) NOT NULL,"
+            " status VARCHAR(16) NOT NULL, reason VARCHAR(255) NOT NULL DEFAULT '', balance_after BIGINT NOT NULL,"
+            " created_at VARCHAR(40) NOT NULL, updated_at VARCHAR(40) NOT NULL)"),
            "CREATE INDEX withdrawals_user ON withdrawals (user_id, id)",
            "CREATE INDEX withdrawals_status ON withdrawals (status, id)",
-           "CREATE TABLE withdrawal_keys (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
-           " request_hash VARCHAR(64) NOT NULL, withdrawal_id BIGINT NOT NULL, PRIMARY KEY (user_id, idem_key))",
+           ("CREATE TABLE withdrawal_keys (user_id {TEXT} NOT NULL, idem_key VARCHAR(128) NOT NULL,"
+            " request_hash VARCHAR(64) NOT NULL, withdrawal_id BIGINT NOT NULL, PRIMARY KEY (user_id, idem_key))"),
        }},
       {7,
        {

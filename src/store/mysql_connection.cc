@@ -303,7 +303,7 @@ std::string MysqlConnection::bind(std::string_view sql, const std::vector<SqlVal
 }
 
 std::vector<SqlRow> MysqlConnection::rows_of(MYSQL_RES* res) {
-  struct Free {
+  struct Free {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
     MYSQL_RES* r;
     ~Free() { mysql_free_result(r); }
   } guard{res};

@@ -122,7 +122,8 @@ bool SqlStore::purchase_together(SqlConnection& c, const std::vector<Job*>& jobs
       purchases_sql += sep + "(?, ?, ?, ?, ?)";
       purchases_p.insert(purchases_p.end(), {v(cmd.user_id), v(cmd.round), v(accepted[k].amount),
                                              v(accepted[k].balance_after), v(cmd.created_at)});
-      ledger_sql += sep + "(?, 'PURCHASE', ?, ?, CONCAT('purchase:', " + pid + "), ?)";
+      ledger_sql += sep;
+      ledger_sql += "(?, 'PURCHASE', ?, ?, CONCAT('purchase:', " + pid + "), ?)";
       ledger_p.insert(ledger_p.end(),
                       {v(cmd.user_id), v(-accepted[k].amount), v(accepted[k].balance_after), v(cmd.created_at)});
       cart_sql += std::string(k ? " OR " : "") + "(user_id = ? AND round = ? AND ticket IN (" +

@@ -105,7 +105,7 @@ SqlRow SqliteConnection::read_row(sqlite3_stmt* stmt) {
       case SQLITE_NULL: row.cols.emplace_back(std::monostate{}); break;
       case SQLITE_INTEGER: row.cols.emplace_back(static_cast<long long>(sqlite3_column_int64(stmt, c))); break;
       default: {
-        auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+        const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
         row.cols.emplace_back(std::string(t ? t : "", sqlite3_column_bytes(stmt, c)));
       }
     }
@@ -116,7 +116,7 @@ SqlRow SqliteConnection::read_row(sqlite3_stmt* stmt) {
 void SqliteConnection::each(std::string_view sql, const std::vector<SqlValue>& params,
                             const std::function<void(SqlRow&)>& fn) {
   sqlite3_stmt* stmt = prepare(sql);
-  struct Reset {
+  struct Reset {  // NOLINT(cppcoreguidelines-special-member-functions): a scope guard, never copied
     sqlite3_stmt* s;
     ~Reset() {
       sqlite3_reset(s);

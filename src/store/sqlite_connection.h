@@ -25,8 +25,7 @@ class SqliteConnection final : public SqlConnection {
   Dialect dialect() const override { return Dialect::kSqlite; }
   void exec(std::string_view sql) override;
   std::vector<SqlRow> query(std::string_view sql, const std::vector<SqlValue>& params) override;
-  void each(std::string_view sql, const std::vector<SqlValue>& params,
-            const std::function<void(SqlRow&)>& row) override;
+  void each(std::string_view sql, const std::vector<SqlValue>& params, const std::function<void(SqlRow&)>& fn) override;
   long long changes() override;
   long long total_changes() override { return sqlite3_total_changes64(db_); }
   long long last_insert_id() override;

@@ -417,7 +417,7 @@ Error WriteEngine::failed(const char* what, const SqlError& e) {
 
 void WriteEngine::probe_async(std::function<void(Status)> done) {
   write_async<bool>([](SqlConnection&) -> Result<bool> { return true; },
-                    [this, done = std::move(done)](Result<bool> r) {
+                    [this, done = std::move(done)](const Result<bool>& r) {
                       if (!r.ok()) return done(Status(r.error()));
                       const int last = last_failure_;
                       done(last < 0 ? Status::Ok() : Status(make_error(static_cast<ErrorCode>(last), Subject::kNone)));
