@@ -19,7 +19,8 @@ class PurchaseOrder : public StoreTest {
  protected:
   PurchaseOrder() : StoreTest("p720order") {}
 
-  static PurchaseCommand cmd(const std::string& user, std::vector<int> tickets, int limit, std::string key = "") {
+  static PurchaseCommand cmd(const std::string& user, std::vector<int> tickets, int limit,
+                             const std::string& key = "") {
     return PurchaseCommand{user,
                            kRound,
                            std::move(tickets),
@@ -89,6 +90,7 @@ TEST_P(PurchaseOrder, OneByOne) {
     SCOPED_TRACE(keyed ? "keyed" : "plain");
     const auto cs = cases(keyed ? "k" : "p", keyed);
     std::vector<Result<PurchaseRecord>> results;
+    results.reserve(cs.size());
     for (const auto& c : cs) results.push_back(store_->purchase(c.cmd));
     check(cs, results);
   }
@@ -102,6 +104,7 @@ TEST_P(PurchaseOrder, QueuedTogether) {
     store_->purchase_async(cs[i].cmd,
                            [&promises, i](Result<PurchaseRecord> r) { promises[i].set_value(std::move(r)); });
   std::vector<Result<PurchaseRecord>> results;
+  results.reserve(promises.size());
   for (auto& p : promises) results.push_back(p.get_future().get());
   check(cs, results);
 }
