@@ -36,13 +36,9 @@ elif [[ $BUILD == build-release ]]; then BUILD_DIR=build-release BUILD_TYPE=Rele
 else BUILD_DIR=$BUILD bash scripts/build.sh pension720 http_floor >/dev/null; fi
 
 serve() {  # serve K [ENV=VALUE ...]: starts binary K on $WORK/crowdK.db, waits until healthy
-  local k=$1; shift
-  env "$@" "${BINS[$k]}" serve --port "$PORT" --db "sqlite:$WORK/crowd$k.db" --now 2026-11-24T12:00:00+09:00 \
-    --token-secret "$SECRET" >>"$WORK/server.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 200); do curl -sf "localhost:$PORT/actuator/health" >/dev/null && return 0; sleep 0.1; done
-  echo "server did not start; see $WORK/server.log" >&2
-  exit 1
+  local k=$1
+  shift
+  serve_on "${BINS[$k]}" "$PORT" "$WORK/crowd$k.db" "$WORK/server.log" "$@"
 }
 
 for k in "${!BINS[@]}"; do
@@ -68,6 +64,7 @@ writer_ticks() {  # utime + stime of the writer thread, in clock ticks
   done
   echo 0
 }
+proc_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }  # utime + stime of the whole server
 writer_tid() { basename "$(dirname "$(grep -l p720-writer /proc/"$PID"/task/*/comm | head -1)")"; }
 writer_wchar() { awk '$1 == "wchar:" {print $2}' "/proc/$PID/task/$(writer_tid)/io"; }  # bytes the writer wrote
 rate() { awk '/Requests\/sec/ {print $2}' "$1"; }
@@ -79,7 +76,7 @@ for i in $(seq 1 "$REPEAT"); do for k in "${!BINS[@]}"; do
   serve "$k"
   [[ $k == 0 ]] && wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$FLOOR_PORT/api/v1/pension/round" >"$WORK/floor$i.txt"
   [[ $k == 0 ]] && wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/api/v1/pension/round" >"$WORK/get$i.txt"
-  jobs0=$(metric pension_store_batch_size_sum) batches0=$(metric pension_store_batch_size_count) ticks0=$(writer_ticks) wchar0=$(writer_wchar)
+  jobs0=$(metric pension_store_batch_size_sum) batches0=$(metric pension_store_batch_size_count) ticks0=$(writer_ticks) wchar0=$(writer_wchar) all0=$(proc_ticks)
   perf_pid=
   if [[ -n ${BENCH_PERF:-} && $i == 1 && $k == 0 ]]; then
     target=(-t "$(writer_tid)"); [[ -n ${BENCH_PERF_ALL:-} ]] && target=(-p "$PID")  # BENCH_PERF_ALL=1: every thread
@@ -90,19 +87,21 @@ for i in $(seq 1 "$REPEAT"); do for k in "${!BINS[@]}"; do
     (sleep 3; timeout -s INT 3 strace -qq -p "$(writer_tid)" -e trace=pwrite64,pwritev,fdatasync,fsync -o "$BENCH_STRACE") &
     perf_pid=$!
   fi
-  BENCH_TOKENS="$WORK/tokens" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/crowd.lua \
+  BENCH_TOKENS="$WORK/tokens" /usr/bin/time -f '%U %S' -o "$WORK/wrktime$i-$k.txt" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/crowd.lua \
     "http://127.0.0.1:$PORT" >"$WORK/buy$i-$k.txt" 2>"$WORK/buy$i-$k.err"
   [[ -n $perf_pid ]] && { wait "$perf_pid" || true; }
-  jobs1=$(metric pension_store_batch_size_sum) batches1=$(metric pension_store_batch_size_count) ticks1=$(writer_ticks) wchar1=$(writer_wchar)
+  jobs1=$(metric pension_store_batch_size_sum) batches1=$(metric pension_store_batch_size_count) ticks1=$(writer_ticks) wchar1=$(writer_wchar) all1=$(proc_ticks)
   ok=$(awk -F= '/answers_201/ {print $2}' "$WORK/buy$i-$k.txt")
   all=$(awk -F= '/answers_/ {s += $2} END {print s}' "$WORK/buy$i-$k.txt")
-  printf '%s %s %s %s %s %s %s %s %s %s\n' "$(rate "$WORK/floor$i.txt")" "$(rate "$WORK/get$i.txt")" \
+  printf '%s %s %s %s %s %s %s %s %s %s %s %s\n' "$(rate "$WORK/floor$i.txt")" "$(rate "$WORK/get$i.txt")" \
     "$(awk -v o="$ok" -v d="$DURATION" 'BEGIN {print o / d}')" "$(ms "$WORK/buy$i-$k.txt" 50%)" "$(ms "$WORK/buy$i-$k.txt" 99%)" \
     "$(awk -v a="$all" -v o="$ok" 'BEGIN {print a ? 100 * (a - o) / a : 0}')" \
     "$(awk -v j=$((jobs1 - jobs0)) -v b=$((batches1 - batches0)) 'BEGIN {print b ? j / b : 0}')" \
     "$(awk -v t=$((ticks1 - ticks0)) -v o="$ok" -v hz="$(getconf CLK_TCK)" 'BEGIN {print o ? 1e6 * t / hz / o : 0}')" \
     "$(awk -v w=$((wchar1 - wchar0)) -v o="$ok" 'BEGIN {print o ? w / 1024 / o : 0}')" \
     "$(awk -v w=$((wchar1 - wchar0)) -v b=$((batches1 - batches0)) 'BEGIN {print b ? w / 1024 / b : 0}')" \
+    "$(awk -v t=$((all1 - all0)) -v o="$ok" -v hz="$(getconf CLK_TCK)" 'BEGIN {print o ? 1e6 * t / hz / o : 0}')" \
+    "$(awk -v o="$all" '{print o ? 1e6 * ($1 + $2) / o : 0}' "$WORK/wrktime$i-$k.txt")" \
     >>"$WORK/runs$k.txt"
   rss=$(( $(awk '/VmHWM/ {print $2}' "/proc/$PID/status") / 1024 ))
   echo "$rss" >>"$WORK/rss$k.txt"
@@ -128,6 +127,8 @@ echo "batch_size_mean=$(col 7)"
 echo "writer_cpu_us_per_purchase=$(col 8)   (runs: $(awk '{printf "%s ", $8}' "$WORK/runs$k.txt"))"
 echo "writer_kib_written_per_purchase=$(col 9)   (WAL frames, ~1 KiB + 24 B each with 1 KiB pages; and any checkpoint the writer runs)"
 echo "writer_kib_written_per_batch=$(col 10)"
+echo "server_cpu_us_per_purchase=$(col 11)   (every thread of the server: I/O threads, writer, pool, log)"
+echo "wrk_cpu_us_per_request=$(col 12)   (the load generator, on the same two cores)"
 echo "peak_rss_mb=$(sort -n "$WORK/rss$k.txt" | tail -1)"
 echo "tickets_sold=$(sqlite3 "file:$WORK/crowd$k.db?mode=ro" "SELECT COUNT(*) FROM tickets")"
 done

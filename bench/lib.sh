@@ -22,6 +22,19 @@ start_sqlite_server() {
   return 1
 }
 
+# serve_on BIN PORT DB LOG [ENV=VALUE ...]: starts BIN on SQLite file DB in its default
+# configuration (plus the settings given), log appended to LOG; sets PID, waits until healthy.
+serve_on() {
+  local bin=$1 port=$2 db=$3 log=$4
+  shift 4
+  env "$@" "$bin" serve --port "$port" --db "sqlite:$db" --now 2026-11-24T12:00:00+09:00 \
+    --token-secret "$SECRET" >>"$log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 200); do curl -sf "localhost:$port/actuator/health" >/dev/null && return 0; sleep 0.1; done
+  echo "server did not start; see $log" >&2
+  exit 1
+}
+
 # Writes BENCH_BUYERS (64) buyer tokens to file $2 and funds each (10,000,000,000 won) through $1
 # (base URL) as ADMIN.
 make_buyers() {

@@ -1,6 +1,7 @@
 // JSON line formatter for spdlog.
 #include "logging.h"
 
+#include <pthread.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -48,6 +49,9 @@ class JsonFormatter final : public spdlog::formatter {
 // for the write(2): lines queue in memory and the writer sends all queued at once (under load, many
 // lines per system call). Warnings and errors are written before the logging call returns, after
 // the lines queued before them, so what a failure logs is on disk before anything else happens.
+// How long the log writer lets lines gather after a write (see write_loop).
+constexpr auto kGather = std::chrono::milliseconds(1);
+
 class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   BatchedStderrSink() : writer_([this] { write_loop(); }) {}
@@ -86,6 +90,7 @@ class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
 
   void write_loop() {
+    pthread_setname_np(pthread_self(), "p720-log");
     std::unique_lock lock(mutex_);
     while (true) {
       ready_.wait(lock, [this] { return stop_ || !queued_.empty(); });
@@ -97,6 +102,10 @@ class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
       lock.unlock();
       write_all(out);
       order.unlock();
+      // Let the next lines gather for a moment: under load one write(2) (and one wake-up of this
+      // thread) then carries many lines, instead of one wake-up per request; an idle server's
+      // line is still written at once.
+      std::this_thread::sleep_for(kGather);
       lock.lock();
     }
   }

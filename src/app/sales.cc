@@ -116,17 +116,22 @@ bool Sales::replayed(const Actor& actor, const std::string& idem_key, const std:
   return true;
 }
 
-Result<std::vector<int>> Sales::resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
+// Every live cart item is held by its buyer (select() holds what it adds, remove/clear/purchase
+// release) — unless holds are off or the registry cannot hold right now (then select() adds
+// unheld, and the cart itself must be read).
+bool Sales::holds_can_tell_carts() { return config_.hold_seconds > 0 && holds_.healthy(); }
+
+Result<std::vector<int>> Sales::resolve(int round, const std::vector<TicketSpec>& specs,
                                         const std::vector<int>& exclude) {
   const std::unordered_set<int> avoid(exclude.begin(), exclude.end());
   std::unordered_set<int> seen;
   std::vector<int> out;
   const Instant now = clock_.now();
-  // What `auto` must never pick: excluded, already in this request, or held by someone else.
+  // What `auto` must never pick: excluded, already in this request, or held by anyone — by
+  // someone else (theirs), or by this buyer (a ticket in its own cart: holds_can_tell_carts()).
   auto unavailable = [&](int ticket) {
     if (avoid.count(ticket) || seen.count(ticket)) return true;
-    auto h = holds_.lookup(round, {ticket}, now);
-    return h[0].has_value() && h[0]->user_id != actor.user_id;
+    return holds_.lookup(round, {ticket}, now)[0].has_value();
   };
   for (const auto& spec : specs) {
     std::vector<int> tickets;
@@ -171,7 +176,7 @@ Result<std::vector<CartEntry>> Sales::select(const Actor& actor, int round, cons
   std::vector<int> in_cart;
   for (const auto& item : *cart) in_cart.push_back(item.ticket);
 
-  auto tickets = resolve(actor, round, {spec}, in_cart);  // auto never picks what is already selected
+  auto tickets = resolve(round, {spec}, in_cart);  // auto never picks what is already selected
   if (!tickets.ok()) return tickets.error();
   for (int t : *tickets)
     if (std::find(in_cart.begin(), in_cart.end(), t) != in_cart.end())
@@ -329,7 +334,10 @@ void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>
   for (const auto& s : specs) count += s.group == 0 ? kGroups : 1;
   if (count > static_cast<size_t>(config_.max_tickets_per_request)) return done(max_selected());
   std::vector<int> exclude;
-  if (std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; })) {
+  // An auto pick must not choose a ticket of the buyer's own cart. While holds are kept, each of
+  // those is held by the buyer and resolve() skips it without reading the cart.
+  if (!holds_can_tell_carts() &&
+      std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; })) {
     auto cart = store_.cart(actor.user_id);
     if (!cart.ok()) return done(cart.error());
     for (const auto& item : *cart)
@@ -340,7 +348,7 @@ void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>
 
 void Sales::buy_picked(const Actor& actor, int round, const std::vector<TicketSpec>& specs, std::vector<int> exclude,
                        const std::string& idem_key, const std::string& idem_hash, PurchaseDone done, int tries) {
-  auto tickets = resolve(actor, round, specs, exclude);
+  auto tickets = resolve(round, specs, exclude);
   if (!tickets.ok()) return done(tickets.error());
   const bool picks = std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
   if (!picks || tries <= 1) return commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(done));

@@ -109,8 +109,10 @@ class Sales {
   // The round on sale now, or TIME_OUT.
   Result<int> open_round(int requested) const;
   // Expands specs (group 0 → five tickets, auto → picked digits) into distinct ticket indexes.
-  Result<std::vector<int>> resolve(const Actor& actor, int round, const std::vector<TicketSpec>& specs,
-                                   const std::vector<int>& exclude);
+  // Auto picks skip `exclude` and every held ticket.
+  Result<std::vector<int>> resolve(int round, const std::vector<TicketSpec>& specs, const std::vector<int>& exclude);
+  // True when every live cart item is held by its buyer, so auto picks need not read the cart.
+  bool holds_can_tell_carts();
   // Sold, or held by another buyer? (For selection; purchases: known_sold and the screen.)
   Status check_available(const Actor& actor, int round, const std::vector<int>& tickets);
   // The store's purchase screen: TICKET_HELD for a purchase of a ticket another buyer holds.

@@ -192,16 +192,15 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     req.body = std::move(breq.body());
-    beast::error_code peer_ec;
-    const auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) req.remote_address = peer.address().to_string();
+    req.remote_address = address_;  // read once, at accept
     const bool keep_alive = breq.keep_alive();
     const unsigned version = breq.version();
     ++server_.in_flight;
     auto shared = std::make_shared<Request>(std::move(req));
-    // The answer is written back on this connection's strand, whichever thread produced it.
+    // The answer is written back on this connection's strand, whichever thread produced it: at
+    // once when that thread is an I/O thread and the strand is free (no hand-over, no wake-up).
     auto respond = [self = shared_from_this(), keep_alive, version](Response res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version]() mutable {
+      net::dispatch(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, version]() mutable {
         self->send(std::move(res), version, keep_alive && !self->server_.draining, true);
       });
     };

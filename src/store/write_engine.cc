@@ -59,6 +59,7 @@ WriteEngine::~WriteEngine() {
 }
 
 void WriteEngine::checkpoint_loop() {
+  pthread_setname_np(pthread_self(), "p720-checkpoint");
   std::unique_ptr<SqlConnection> conn;
   std::unique_lock lock(mu_);
   // Its own condition variable: sharing cv_ would let a notify_one meant for the writer wake
@@ -93,9 +94,33 @@ void WriteEngine::set_answer_executor(Executor executor) {
   answer_on_ = std::move(executor);
 }
 
-void WriteEngine::complete(Job* job) {
+void WriteEngine::complete(Job* job, Answers& answers) {
   auto finish = std::move(job->finish);
-  finish();
+  if (auto answer = finish()) answers.push_back(std::move(answer));
+}
+
+void WriteEngine::deliver(Answers& answers) {
+  if (answers.empty()) return;
+  Executor on;
+  {
+    std::lock_guard lock(answer_mu_);
+    on = answer_on_;
+  }
+  if (!on) {
+    for (auto& answer : answers) answer();
+    answers.clear();
+    return;
+  }
+  // A handful per task: fewer wake-ups than one each, and still spread over the I/O threads.
+  constexpr size_t kPerTask = 8;
+  for (size_t at = 0; at < answers.size(); at += kPerTask) {
+    auto part = std::make_shared<Answers>();
+    for (size_t i = at; i < std::min(at + kPerTask, answers.size()); ++i) part->push_back(std::move(answers[i]));
+    on([part] {
+      for (auto& answer : *part) answer();
+    });
+  }
+  answers.clear();
 }
 
 void WriteEngine::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
@@ -157,7 +182,7 @@ void WriteEngine::set_purchase_screen(PurchaseScreen screen) {
   screen_ = screen ? std::make_shared<const PurchaseScreen>(std::move(screen)) : nullptr;
 }
 
-void WriteEngine::screen(std::vector<Job*>& batch) {
+void WriteEngine::screen(std::vector<Job*>& batch, Answers& answers) {
   std::shared_ptr<const PurchaseScreen> check;
   {
     std::lock_guard lock(screen_mu_);
@@ -181,12 +206,13 @@ void WriteEngine::screen(std::vector<Job*>& batch) {
     }
   if (refused.empty()) return;
   std::erase_if(batch, [&](Job* j) { return std::find(refused.begin(), refused.end(), j) != refused.end(); });
-  for (Job* job : refused) complete(job);
+  for (Job* job : refused) complete(job, answers);
 }
 
 void WriteEngine::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::vector<Job*>& batch) {
-  screen(batch);
-  if (batch.empty()) return;
+  Answers answers;
+  screen(batch, answers);
+  if (batch.empty()) return deliver(answers);
   ++batches_;
   batch_jobs_ += static_cast<long long>(batch.size());
   ++batch_sizes_[std::lower_bound(kBatchBuckets.begin(), kBatchBuckets.end(), batch.size()) - kBatchBuckets.begin()];
@@ -251,17 +277,18 @@ void WriteEngine::run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, st
     // caller gets a real answer, never a half-applied one.
     for (Job* job : batch) {
       run_alone(conn, mark, job);
-      complete(job);
+      complete(job, answers);
     }
-    return;
+    return deliver(answers);
   }
   if (std::any_of(batch.begin(), batch.end(), [](const Job* j) { return !j->probe; }))
     last_failure_ = failure ? static_cast<int>(failure->code) : -1;
   // Committed (every job keeps the answer its part of the transaction gave), or failed whole.
   for (Job* job : batch) {
     if (failure) job->fail(*failure);
-    complete(job);
+    complete(job, answers);
   }
+  deliver(answers);
 }
 
 void WriteEngine::reconnect(std::unique_ptr<SqlConnection>& conn) {

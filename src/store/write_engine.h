@@ -64,9 +64,10 @@ class WriteEngine {
     // Called when the job could not be done (its batch could not commit, or its SQL failed): the
     // job's result becomes that error, which a client sees.
     std::function<void(Error)> fail;
-    // Runs after the batch committed (or failed), on the writer thread. May delete the job, so it
-    // is moved out before it is called.
-    std::function<void()> finish;
+    // Runs after the batch committed (or failed), on the writer thread; returns what must then run
+    // for the caller (its callback), which the engine hands to the answer executor with the
+    // batch's other answers, or nothing. May delete the job, so it is moved out before it is called.
+    std::function<std::function<void()>()> finish;
     std::string key;  // the user whose rows it writes ("" = any writer)
     // A purchase: its command, screened before the batch runs (`take` receives a refusal).
     std::shared_ptr<const PurchaseCommand> purchase;
@@ -134,10 +135,15 @@ class WriteEngine {
   // Whether a transaction whose connection was lost after COMMIT was sent took effect.
   enum class Outcome { kCommitted, kNotCommitted, kUnknown };
 
+  using Answers = std::vector<std::function<void()>>;
   bool enqueue(Job* job);  // false when stopping
-  static void complete(Job* job);
+  // Finishes the job, adding its answer (if it has one) to `answers`.
+  static void complete(Job* job, Answers& answers);
+  // Runs the answers on the answer executor, a few per task (one wake-up of an I/O thread
+  // answers several callers), or here when there is none.
+  void deliver(Answers& answers);
   // Answers and takes out of `batch` the purchases the screen refuses.
-  void screen(std::vector<Job*>& batch);
+  void screen(std::vector<Job*>& batch, Answers& answers);
   void writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane);
   void checkpoint_loop();
   void run_batch(std::unique_ptr<SqlConnection>& conn, Mark& mark, std::vector<Job*>& batch);
@@ -214,7 +220,10 @@ Result<T> WriteEngine::write(const std::function<Result<T>(SqlConnection&)>& bod
   };
   job.fail = [&](Error why) { out.emplace(std::move(why)); };
   std::promise<void> done;
-  job.finish = [&done] { done.set_value(); };
+  job.finish = [&done] {
+    done.set_value();
+    return std::function<void()>();
+  };
   auto fut = done.get_future();
   job.key = key;
   if (!enqueue(&job)) return store_unavailable();
@@ -244,22 +253,18 @@ void WriteEngine::write_async(
   }
   job->run = run;
   job->fail = [job](Error why) { job->out.emplace(std::move(why)); };
-  job->finish = [this, job, done = std::move(done)]() mutable {
+  job->finish = [job, done = std::move(done)]() mutable -> std::function<void()> {
     auto answer = [done = std::move(done), result = std::move(*job->out)]() mutable { done(std::move(result)); };
     delete job;
-    Executor on;
-    {
-      std::lock_guard lock(answer_mu_);
-      on = answer_on_;
-    }
-    if (on) return on(std::move(answer));
-    answer();
+    return answer;
   };
   job->key = key;
   job->probe = probe;
   if (enqueue(job)) return;
   job->fail(store_unavailable());
-  complete(job);
+  Answers answers;
+  complete(job, answers);
+  deliver(answers);
 }
 
 template <class T>

@@ -126,6 +126,35 @@ TEST(SalesTest, AutoNeverPicksSoldHeldOrSelectedTickets) {
   ASSERT_FALSE(none.ok());
 }
 
+// An auto purchase never buys a ticket of the buyer's own cart: while holds are kept it knows
+// them by their holds (no cart read), with holds off by reading the cart.
+void auto_purchase_skips_own_cart(app::SalesConfig cfg) {
+  World w(cfg);
+  auto alice = w.user("alice", 1'000'000);
+  std::vector<int> all;
+  for (int d = 0; d < kNumbersPerGroup; ++d)
+    if (d != 10 && d != 30) all.push_back(idx(5, d));
+  w.sold.mark_sold(kRound, all);
+  ASSERT_TRUE(w.sales.select(alice, kRound, pick(5, 10)).ok());
+  auto first = w.sales.buy(alice, kRound, {auto_pick(5)}, "", "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->tickets.size(), 1u);
+  EXPECT_EQ(first->tickets[0].ticket, idx(5, 30));
+  auto none = w.sales.buy(alice, kRound, {auto_pick(5)}, "", "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, ErrorCode::kPurchaseDuplicated);
+  EXPECT_EQ(*w.store->balance("alice"), 1'000'000 - kTicketPrice);
+  EXPECT_EQ(w.sales.cart(alice)->size(), 1u);
+}
+
+TEST(SalesTest, AutoPurchaseNeverBuysATicketOfTheBuyersCartWithHolds) { auto_purchase_skips_own_cart({}); }
+
+TEST(SalesTest, AutoPurchaseNeverBuysATicketOfTheBuyersCartWithHoldsOff) {
+  app::SalesConfig cfg;
+  cfg.hold_seconds = 0;
+  auto_purchase_skips_own_cart(cfg);
+}
+
 TEST(SalesTest, SelectionOutsideTheSalesWindowTimesOut) {
   World w(app::SalesConfig{}, "2026-11-26T17:00:00+09:00");
   auto alice = w.user("alice", 10000);

@@ -1,6 +1,7 @@
 """Tokens of the operator's identity provider (token.jwks-file): RS256 and ES256 verified against
 a JWKS file, the key chosen by `kid` and fixing the algorithm; `exp` and `nbf` for every token;
 SIGHUP re-reads the file. Keys are made here (python3-cryptography), tokens signed with PyJWT."""
+import base64
 import hashlib
 import hmac
 import json
@@ -29,6 +30,13 @@ def jwk(private, kid, **extra):
     pub = private.public_key()
     raw = RSAAlgorithm.to_jwk(pub) if isinstance(pub, rsa.RSAPublicKey) else ECAlgorithm.to_jwk(pub)
     k = json.loads(raw)
+    if k["kty"] == "EC":
+        # RFC 7518 §6.2.1.2: x and y are the coordinate's full size; this PyJWT drops leading zero
+        # bytes (1 key in 128), which the server rightly refuses.
+        size = (pub.curve.key_size + 7) // 8
+        nums = pub.public_numbers()
+        k["x"] = base64.urlsafe_b64encode(nums.x.to_bytes(size, "big")).rstrip(b"=").decode()
+        k["y"] = base64.urlsafe_b64encode(nums.y.to_bytes(size, "big")).rstrip(b"=").decode()
     k.update(kid=kid, **extra)
     return k
 
