@@ -13,13 +13,9 @@ wrk_settings() {
 # and waits until healthy. Log in $3.
 start_sqlite_server() {
   local port=$1 db=$2 log=$3
-  PENSION_RATE_PER_SECOND=0 PENSION_ROUND_LIMIT=5000000 PENSION_ACCESS_LOG=${BENCH_ACCESS_LOG:-false} \
-    "${BENCH_BIN:-build-release/pension720}" serve --port "$port" --db "sqlite:$db" --now 2026-11-24T12:00:00+09:00 \
-    --token-secret "$SECRET" >"$log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 100); do curl -sf "localhost:$port/actuator/health" >/dev/null && return 0; sleep 0.1; done
-  echo "server did not start; see $log" >&2
-  return 1
+  : >"$log"
+  serve_on "${BENCH_BIN:-build-release/pension720}" "$port" "$db" "$log" PENSION_RATE_PER_SECOND=0 \
+    PENSION_ROUND_LIMIT=5000000 PENSION_ACCESS_LOG="${BENCH_ACCESS_LOG:-false}"
 }
 
 # serve_on BIN PORT DB LOG [ENV=VALUE ...]: starts BIN on SQLite file DB in its default

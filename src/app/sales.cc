@@ -20,6 +20,11 @@ Error time_out() { return make_error(ErrorCode::kTimeOut, Subject::kRound); }
 Error held() { return make_error(ErrorCode::kTicketHeld, Subject::kNone); }
 Error max_selected() { return make_error(ErrorCode::kMaxSelected, Subject::kTickets); }
 
+// Does the request let the server pick any of its tickets?
+bool has_auto(const std::vector<TicketSpec>& specs) {
+  return std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
+}
+
 std::vector<int> five_groups(int digits) {
   std::vector<int> out;
   for (const auto& t : expand_group(0, digits)) out.push_back(t.index());
@@ -316,8 +321,7 @@ void Sales::checkout_now(const Actor& actor, const std::string& idem_key, const 
 
 void Sales::buy_async(const Actor& actor, int round, const std::vector<TicketSpec>& specs, const std::string& idem_key,
                       const std::string& idem_hash, PurchaseDone done) {
-  const bool waits =
-      !idem_key.empty() || std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
+  const bool waits = !idem_key.empty() || has_auto(specs);
   if (!waits || !wait_on_) return buy_now(actor, round, specs, idem_key, idem_hash, std::move(done));
   wait_on_([this, actor, round, specs, idem_key, idem_hash, done = std::move(done)]() mutable {
     buy_now(actor, round, specs, idem_key, idem_hash, std::move(done));
@@ -336,8 +340,7 @@ void Sales::buy_now(const Actor& actor, int round, const std::vector<TicketSpec>
   std::vector<int> exclude;
   // An auto pick must not choose a ticket of the buyer's own cart. While holds are kept, each of
   // those is held by the buyer and resolve() skips it without reading the cart.
-  if (!holds_can_tell_carts() &&
-      std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; })) {
+  if (!holds_can_tell_carts() && has_auto(specs)) {
     auto cart = store_.cart(actor.user_id);
     if (!cart.ok()) return done(cart.error());
     for (const auto& item : *cart)
@@ -350,7 +353,7 @@ void Sales::buy_picked(const Actor& actor, int round, const std::vector<TicketSp
                        const std::string& idem_key, const std::string& idem_hash, PurchaseDone done, int tries) {
   auto tickets = resolve(round, specs, exclude);
   if (!tickets.ok()) return done(tickets.error());
-  const bool picks = std::any_of(specs.begin(), specs.end(), [](const TicketSpec& s) { return !s.digits; });
+  const bool picks = has_auto(specs);
   if (!picks || tries <= 1) return commit(actor, round, std::move(*tickets), idem_key, idem_hash, std::move(done));
   // An auto pick can lose its ticket to a concurrent purchase between the pick and the commit:
   // the refusal names it (and the sold cache has learnt it), so pick again rather than answer

@@ -257,5 +257,5 @@ def test_no_double_sale_and_exact_money_under_instance_and_redis_failures(topolo
                          for e in entries if dict(zip(e[1][::2], e[1][1::2]))["kind"] == "purchase"]
             if len(published) >= len(expected):
                 break
-        time.sleep(0.1)
+        time.sleep(0.1)  # polling interval of a bounded poll (at most 300 tries)
     assert sorted(published) == sorted(expected)
