@@ -6,6 +6,8 @@
 # the purchases that were not 201, and the server's peak memory. The buyers are funded first by
 # a server with the rate limit off, which is then stopped. Takes 5–10 minutes on 2 cores. Not a test.
 #   bench/sellout.sh [CONNECTIONS]        (BENCH_BUYERS, BENCH_NO_BUILD=1, BENCH_BIN)
+# BENCH_ALL_GROUPS=1: each purchase is one number in all five groups (5 tickets; 1,000,000
+# purchases, 20 a buyer) instead of one ticket (5,000,000 purchases, 100 a buyer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNS=${1:-64}
@@ -29,9 +31,9 @@ kill "$PID"; wait "$PID" 2>/dev/null || true
 
 echo "== selling 5,000,000 tickets, default configuration, $CONNS connections"
 serve
-# Ticket t goes to buyer t mod BUYERS (purchase.lua), so each buyer buys 5,000,000 / BUYERS.
+# Request t goes to buyer t mod BUYERS (purchase.lua), so each buyer buys 5,000,000 / BUYERS tickets.
 # wrk cannot stop at a count: poll the sold counter and stop wrk once the round is sold out.
-BENCH_TOKENS="$WORK/tokens" BENCH_THREADS=$THREADS \
+BENCH_TOKENS="$WORK/tokens" BENCH_THREADS=$THREADS BENCH_ALL_GROUPS=${BENCH_ALL_GROUPS:-} \
   wrk -t"$THREADS" -c"$CONNS" -d3600s --latency -s bench/purchase.lua "http://127.0.0.1:$PORT" >"$WORK/wrk.txt" 2>&1 &
 WRK=$!
 started=$(date +%s)
@@ -47,4 +49,6 @@ grep '^non-201' "$WORK/wrk.txt" | head -3 || true  # purchase.lua prints the fir
 echo "wall_seconds=$(($(date +%s) - started))  (wrk start to sold out, 5 s polls)"
 sqlite3 "file:$WORK/sellout.db?mode=ro" "SELECT COUNT(*), COUNT(DISTINCT user_id), MIN(created_at), MAX(created_at) FROM tickets" |
   awk -F'|' '{print "tickets_sold=" $1; print "buyers=" $2; print "first_ticket_at=" $3; print "last_ticket_at=" $4}'
+sqlite3 "file:$WORK/sellout.db?mode=ro" "SELECT COUNT(*), SUM(n = 5) FROM (SELECT COUNT(*) AS n FROM tickets GROUP BY purchase_id)" |
+  awk -F'|' '{print "purchases=" $1 "  (of 5 tickets: " $2 ")"}'
 echo "peak_rss_mb=$(( $(awk '/VmHWM/ {print $2}' "/proc/$PID/status") / 1024 ))"
