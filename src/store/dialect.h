@@ -26,9 +26,9 @@ class SqlDialect {
   // Only one writer at a time (SQLite): more writer threads would only queue on its lock, and a
   // transaction's reads stay true until it commits (a purchase may decide before it writes).
   virtual bool single_writer() const = 0;
-  // Statement a background thread runs now and then on its own connection (SQLite: a PASSIVE WAL
-  // checkpoint, so the writer's commits never stall on one); empty when none is needed.
-  virtual std::string_view background_upkeep() const = 0;
+  // Whether a background thread runs SqlConnection::background_upkeep now and then on its own
+  // connection (SQLite: WAL checkpoints, so the writer's commits never stall on one).
+  virtual bool background_upkeep() const = 0;
   // Whether a multi-row INSERT numbers its rows first, first+1, ... (MariaDB with consecutive
   // auto-increment locks and a step of 1; Galera is not): then purchases may be written set-based.
   virtual bool consecutive_insert_ids(SqlConnection& c) const = 0;

@@ -18,7 +18,7 @@ class MysqlDialect final : public SqlDialect {
     c.query_multi({last, {"COMMIT", {}}});
   }
   bool single_writer() const override { return false; }
-  std::string_view background_upkeep() const override { return ""; }
+  bool background_upkeep() const override { return false; }
   // Galera needs lock mode 2 and sets the step to its node count (and may change it as nodes
   // come and go): then each purchase is written with its own LAST_INSERT_ID.
   bool consecutive_insert_ids(SqlConnection& c) const override {

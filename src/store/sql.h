@@ -64,6 +64,11 @@ class SqlConnection {
   // Called by a store's writer between transactions, for upkeep the engine needs (SQLite: keep
   // the WAL from growing without bound). Nothing by default.
   virtual void maintain() {}
+  // One round of the upkeep a background thread does on a connection of its own, when the
+  // dialect asks for one (SQLite: WAL checkpoints). True when the writer should now finish it:
+  // finish_upkeep() between two batches. Nothing by default.
+  virtual bool background_upkeep() { return false; }
+  virtual void finish_upkeep() {}
   // Whether a statement waits for a lock another transaction holds (up to the configured
   // timeout) or fails at once with kLockWait. On until turned off; MariaDB only.
   virtual void wait_for_locks(bool wait) { (void)wait; }

@@ -17,7 +17,7 @@ class SqliteDialect final : public SqlDialect {
   // SQLite would checkpoint the WAL inside a commit every 1000 pages, stalling the writer (and
   // every caller in its batch). PASSIVE never blocks the writer or readers. (SqliteConnection's
   // WAL hook replaces the automatic checkpoint; the writer finishes the job between batches.)
-  std::string_view background_upkeep() const override { return "PRAGMA wal_checkpoint(PASSIVE)"; }
+  bool background_upkeep() const override { return true; }
   bool consecutive_insert_ids(SqlConnection&) const override { return false; }
   std::string_view for_update() const override { return ""; }
   std::string_view force_primary() const override { return ""; }

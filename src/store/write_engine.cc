@@ -38,7 +38,7 @@ WriteEngine::WriteEngine(ConnectionFactory factory, const SqlDialect& dialect, O
   if (options_.writers < 1) options_.writers = 1;
   // A separate connection does the dialect's upkeep in the background (SQLite: checkpoints, which
   // would otherwise stall a commit).
-  if (!dialect_.background_upkeep().empty()) checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
+  if (dialect_.background_upkeep()) checkpoint_thread_ = std::thread([this] { checkpoint_loop(); });
   for (int i = 0; i < options_.writers; ++i) lanes_.push_back(std::make_unique<Lane>());
   writer_threads_.emplace_back([this, c = std::move(first)]() mutable { writer_loop(std::move(c), *lanes_[0]); });
   for (int i = 1; i < options_.writers; ++i) {
@@ -68,7 +68,7 @@ void WriteEngine::checkpoint_loop() {
     lock.unlock();
     try {
       if (!conn) conn = factory_();
-      conn->exec(dialect_.background_upkeep());
+      if (conn->background_upkeep()) finish_upkeep_.store(true);
     } catch (const SqlError& e) {
       conn.reset();
       spdlog::warn("wal checkpoint failed: {}", e.what());
@@ -170,6 +170,7 @@ void WriteEngine::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
     run_batch(conn, mark, batch);
     batch.clear();
     try {
+      if (conn && finish_upkeep_.exchange(false)) conn->finish_upkeep();
       if (conn) conn->maintain();
     } catch (const SqlError& e) {
       spdlog::warn("store upkeep failed: {}", e.what());

@@ -183,8 +183,9 @@ class WriteEngine {
   size_t next_lane_ = 0;
   bool stop_ = false;
   std::vector<std::thread> writer_threads_;
-  std::thread checkpoint_thread_;    // background upkeep (SQLite's WAL checkpoints)
-  std::condition_variable stop_cv_;  // wakes checkpoint_thread_ at stop
+  std::thread checkpoint_thread_;           // background upkeep (SQLite's WAL checkpoints)
+  std::atomic<bool> finish_upkeep_{false};  // set by checkpoint_thread_: the writer finishes it
+  std::condition_variable stop_cv_;         // wakes checkpoint_thread_ at stop
 
   // Counters for metrics_text(): group-commit batches, the jobs in them, and SQL errors that
   // reached a caller (or failed a whole batch).

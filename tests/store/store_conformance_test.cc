@@ -871,15 +871,27 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite",
 
 // A writer that commits all the time must not let the WAL (and its index, mapped in memory)
 // grow without bound: maintain() between transactions starts it over once it is long.
+// A fresh database file in a directory of its own, removed at the end.
+struct WalTestFile {
+  explicit WalTestFile(const std::string& name)
+      : dir(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~WalTestFile() { std::filesystem::remove_all(dir); }
+  WalTestFile(const WalTestFile&) = delete;
+  WalTestFile& operator=(const WalTestFile&) = delete;
+  std::string path() const { return (dir / "wal.db").string(); }
+  std::filesystem::path dir;
+};
+
 TEST(SqliteWal, StaysBoundedUnderContinuousWrites) {
-  auto dir = std::filesystem::temp_directory_path() / ("p720wal-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "wal.db").string();
-  std::filesystem::remove(path);
+  const WalTestFile file("p720wal");
+  const std::string path = file.path();
   {
     SqliteConnection c(path);
     c.exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)");
-    constexpr int kTransactions = 12;
+    constexpr int kTransactions = 24;
     constexpr int kRowsEach = 80;  // 80 rows of 100 KB: ~8,000 pages of 1 KiB per transaction
     const std::string blob(100'000, 'x');
     for (int t = 0; t < kTransactions; ++t) {
@@ -889,12 +901,48 @@ TEST(SqliteWal, StaysBoundedUnderContinuousWrites) {
       c.exec("COMMIT");
       c.maintain();
     }
-    // ~96,000 frames were written in all; the WAL never held much more than the limit.
+    // ~192,000 frames were written in all; the WAL never held much more than the limit.
     const auto wal = std::filesystem::file_size(path + "-wal");
     const auto bound = static_cast<std::uintmax_t>(SqliteConnection::kWalFrameLimit + 9'000) * (1024 + 24) + 32;
     EXPECT_LT(wal, bound) << "WAL of " << wal << " bytes";
   }
-  std::filesystem::remove_all(dir);
+}
+
+// The background checkpoint (its own connection) asks the writer to finish only once the WAL is
+// long; the writer's finish_upkeep() copies what is left, so that the next commit starts the WAL
+// over. (Alone, with no writer racing it, a background pass copies everything itself.)
+TEST(SqliteWal, BackgroundCheckpointAsksOnceTheWalIsLongAndTheWriterFinishes) {
+  const WalTestFile file("p720walbg");
+  const std::string path = file.path();
+  {
+    SqliteConnection writer(path);
+    writer.exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)");
+    SqliteConnection background(path);
+    const std::string blob(100'000, 'x');
+    auto write = [&] {  // ~8,000 frames of 1 KiB
+      writer.exec("BEGIN IMMEDIATE");
+      for (long long r = 0; r < 80; ++r)
+        writer.query("INSERT OR REPLACE INTO blobs (id, data) VALUES (?, ?)", {SqlValue{r}, SqlValue{blob}});
+      writer.exec("COMMIT");
+    };
+    // A short WAL: copied, but the writer is not asked.
+    write();
+    EXPECT_FALSE(background.background_upkeep());
+    // The next commits start the WAL over (all of it was copied) and grow it past the restart
+    // length; then the background asks.
+    for (int i = 0; i < 20 && writer.wal_frames() <= SqliteConnection::kWalRestartFrames; ++i) write();
+    ASSERT_GT(writer.wal_frames(), SqliteConnection::kWalRestartFrames);
+    EXPECT_TRUE(background.background_upkeep());
+    // The writer's finish copies what a racing writer would have left: three commits' worth here.
+    write();
+    write();
+    write();
+    const int before = writer.wal_frames();
+    EXPECT_GT(before, 20'000);
+    writer.finish_upkeep();
+    write();
+    EXPECT_LT(writer.wal_frames(), 10'000) << "the WAL did not start over (it held " << before << " frames)";
+  }
 }
 
 TEST(MysqlUrl, ParsesAndDecodes) {
