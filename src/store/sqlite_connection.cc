@@ -56,8 +56,8 @@ void SqliteConnection::finish_upkeep() {
 bool SqliteConnection::background_upkeep() {
   int before = -1;
   for (int pass = 0; pass < kChasePasses; ++pass) {
-    int frames = 0, copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    int frames = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, nullptr);
     if (rc == SQLITE_BUSY) return false;  // the writer's own checkpoint runs
     if (rc != SQLITE_OK) fail(rc, "wal checkpoint");
     if (frames < kWalRestartFrames) return false;  // short enough: the next pass in a while

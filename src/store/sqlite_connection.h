@@ -34,10 +34,8 @@ class SqliteConnection final : public SqlConnection {
   // that commits all the time (measured: 449 MB after 10 s). So the background passes
   // (background_upkeep) chase the writer once the WAL is longer than kWalRestartFrames, pass
   // after pass, each copying what was written during the last; when one had little to copy they
-  // ask the writer to copy the rest (finish_upkeep: a short stall between two batches; the next
-  // commit starts the WAL over). Before: the writer copied whatever the last 100 ms pass had left,
-  // 7,000–10,000 frames, a 7–45 ms stall that set the purchases' p99; now 2–10 ms, rarely more
-  // (docs/PERFORMANCE.md).
+  // ask the writer to copy the rest (finish_upkeep: a stall of a few ms between two batches; the
+  // next commit starts the WAL over). docs/DESIGN.md tells what it replaced.
   bool background_upkeep() override;
   void finish_upkeep() override;
   // The fallback, should the background fall behind: the writer checkpoints itself once the WAL

@@ -170,8 +170,10 @@ void WriteEngine::writer_loop(std::unique_ptr<SqlConnection> conn, Lane& lane) {
     run_batch(conn, mark, batch);
     batch.clear();
     try {
-      if (conn && finish_upkeep_.exchange(false)) conn->finish_upkeep();
-      if (conn) conn->maintain();
+      if (conn) {
+        if (finish_upkeep_.exchange(false)) conn->finish_upkeep();
+        conn->maintain();  // the fallback: a no-op just after finish_upkeep
+      }
     } catch (const SqlError& e) {
       spdlog::warn("store upkeep failed: {}", e.what());
     }

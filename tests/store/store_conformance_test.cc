@@ -871,23 +871,10 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite",
 
 // A writer that commits all the time must not let the WAL (and its index, mapped in memory)
 // grow without bound: maintain() between transactions starts it over once it is long.
-// A fresh database file in a directory of its own, removed at the end.
-struct WalTestFile {
-  explicit WalTestFile(const std::string& name)
-      : dir(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~WalTestFile() { std::filesystem::remove_all(dir); }
-  WalTestFile(const WalTestFile&) = delete;
-  WalTestFile& operator=(const WalTestFile&) = delete;
-  std::string path() const { return (dir / "wal.db").string(); }
-  std::filesystem::path dir;
-};
-
 TEST(SqliteWal, StaysBoundedUnderContinuousWrites) {
-  const WalTestFile file("p720wal");
-  const std::string path = file.path();
+  TestDatabase db;
+  db.create("sqlite", "p720wal");
+  const std::string path = db.sqlite_path;
   {
     SqliteConnection c(path);
     c.exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)");
@@ -906,14 +893,16 @@ TEST(SqliteWal, StaysBoundedUnderContinuousWrites) {
     const auto bound = static_cast<std::uintmax_t>(SqliteConnection::kWalFrameLimit + 9'000) * (1024 + 24) + 32;
     EXPECT_LT(wal, bound) << "WAL of " << wal << " bytes";
   }
+  db.drop();
 }
 
 // The background checkpoint (its own connection) asks the writer to finish only once the WAL is
 // long; the writer's finish_upkeep() copies what is left, so that the next commit starts the WAL
 // over. (Alone, with no writer racing it, a background pass copies everything itself.)
 TEST(SqliteWal, BackgroundCheckpointAsksOnceTheWalIsLongAndTheWriterFinishes) {
-  const WalTestFile file("p720walbg");
-  const std::string path = file.path();
+  TestDatabase db;
+  db.create("sqlite", "p720walbg");
+  const std::string path = db.sqlite_path;
   {
     SqliteConnection writer(path);
     writer.exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)");
@@ -943,6 +932,7 @@ TEST(SqliteWal, BackgroundCheckpointAsksOnceTheWalIsLongAndTheWriterFinishes) {
     write();
     EXPECT_LT(writer.wal_frames(), 10'000) << "the WAL did not start over (it held " << before << " frames)";
   }
+  db.drop();
 }
 
 TEST(MysqlUrl, ParsesAndDecodes) {
